@@ -90,7 +90,10 @@ func (e *ErrorResponse) Error() string {
 	b.WriteByte(' ')
 	b.WriteString(e.URL)
 	b.WriteString(": ")
-	if !strings.HasPrefix(msg, status) {
+	switch {
+	case msg == "": // a status without a known text, such as 520
+		b.WriteString(status)
+	case !strings.HasPrefix(msg, status):
 		b.WriteString(status)
 		b.WriteByte(' ')
 	}
@@ -157,8 +160,27 @@ func checkResponse(resp *http.Response, secrets []string) error {
 	}
 	e.Message, e.Fields, e.Code = parseErrorBody(body, resp.Header.Get("Content-Type"))
 	e.Message = redact(e.Message, secrets)
+	e.Code = redact(e.Code, secrets)
+	e.Fields = redactFields(e.Fields, secrets)
 	e.RetryAfter = serverWait(resp, time.Now())
 	return e
+}
+
+// redactFields returns fields with credentials removed from its keys and messages.
+func redactFields(fields map[string][]string, secrets []string) map[string][]string {
+	if fields == nil {
+		return nil
+	}
+	out := make(map[string][]string, len(fields))
+	for k, msgs := range fields {
+		clean := make([]string, len(msgs))
+		for i, m := range msgs {
+			clean[i] = redact(m, secrets)
+		}
+		rk := redact(k, secrets)
+		out[rk] = append(out[rk], clean...)
+	}
+	return out
 }
 
 // parseErrorBody extracts GitLab's message from an error body of any known shape:
