@@ -24,9 +24,15 @@ func (r ref) segment(field string) (string, error) {
 	if p == "" {
 		return "", &ValidationError{Field: field, Reason: "needs a positive ID or a full path"}
 	}
+	if p == "." || p == ".." {
+		// A dot segment would be resolved by proxies and servers, sending the
+		// request (with credentials) to a different resource.
+		return "", &ValidationError{Field: field, Reason: strconv.Quote(p) + " is not a full path"}
+	}
 	return url.PathEscape(p), nil
 }
 
+// String returns the reference as given: the numeric ID or the full path.
 func (r ref) String() string {
 	if r.id != 0 {
 		return strconv.FormatInt(r.id, 10)
