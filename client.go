@@ -483,10 +483,16 @@ func (c *Client) do(req *retryablehttp.Request, v any, secrets []string) (*Respo
 	if err := checkResponse(resp, secrets); err != nil {
 		return r, err
 	}
-	if v == nil || resp.StatusCode == http.StatusNoContent {
+	if v == nil {
 		return r, nil
 	}
-	if err := decodeBody(resp, v, c.maxResponseBytes); err != nil {
+	if rd, ok := v.(rawBodyDecoder); ok {
+		return r, decodeRawBody(resp, rd, c.maxResponseBytes, secrets)
+	}
+	if resp.StatusCode == http.StatusNoContent {
+		return r, nil
+	}
+	if err := decodeBody(resp, v, c.maxResponseBytes, secrets); err != nil {
 		return r, err
 	}
 	return r, nil
@@ -505,16 +511,47 @@ func (c *Client) secretsOf(r *request) []string {
 }
 
 // decodeBody streams a JSON success body into v, bounded by max bytes.
-func decodeBody(resp *http.Response, v any, max int64) error {
+func decodeBody(resp *http.Response, v any, max int64, secrets []string) error {
 	lr := &limitedReader{r: resp.Body, n: max}
 	dec := json.NewDecoder(lr)
 	if err := dec.Decode(v); err != nil {
 		if lr.exceeded {
-			return &DecodeError{StatusCode: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Err: ErrResponseTooLarge}
+			err = ErrResponseTooLarge
 		}
-		return &DecodeError{StatusCode: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Err: err}
+		return newDecodeError(resp, err, secrets)
 	}
 	return nil
+}
+
+// rawBodyDecoder is implemented by results that also accept success bodies
+// that are not JSON, such as the bare "200" old servers answer to Runners.Verify.
+type rawBodyDecoder interface {
+	decodeRawBody(body []byte) error
+}
+
+// decodeRawBody reads a whole success body, bounded by max bytes, and hands it to rd.
+func decodeRawBody(resp *http.Response, rd rawBodyDecoder, max int64, secrets []string) error {
+	body, err := io.ReadAll(io.LimitReader(resp.Body, max+1))
+	switch {
+	case err != nil:
+		return newDecodeError(resp, err, secrets)
+	case int64(len(body)) > max:
+		return newDecodeError(resp, ErrResponseTooLarge, secrets)
+	}
+	if err := rd.decodeRawBody(body); err != nil {
+		return newDecodeError(resp, err, secrets)
+	}
+	return nil
+}
+
+// newDecodeError describes a success answer that could not be decoded.
+func newDecodeError(resp *http.Response, err error, secrets []string) *DecodeError {
+	de := &DecodeError{StatusCode: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Err: err}
+	if resp.Request != nil {
+		de.Method = resp.Request.Method
+		de.URL = sanitizeURL(resp.Request.URL, secrets)
+	}
+	return de
 }
 
 // limitedReader reads at most n bytes and remembers whether the source had more.
@@ -524,6 +561,7 @@ type limitedReader struct {
 	exceeded bool
 }
 
+// Read reads from the source until n bytes were read, then reports ErrResponseTooLarge if more follow.
 func (l *limitedReader) Read(p []byte) (int, error) {
 	if l.n <= 0 {
 		// Probe one byte to tell "exactly at the limit" from "over it".

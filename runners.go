@@ -561,7 +561,13 @@ func (s *RunnersService) Verify(ctx context.Context, opt *VerifyRunnerOptions, o
 	if err := requireToken("VerifyRunnerOptions.Token", opt.Token); err != nil {
 		return nil, nil, err
 	}
-	return doJSON[*RunnerVerification](ctx, s.client, &request{method: http.MethodPost, path: "runners/verify", body: opt, noAuth: true, opts: opts})
+	// Decoded through rawBodyDecoder: old servers answer a bare "200", not JSON.
+	v := new(RunnerVerification)
+	resp, err := s.client.send(ctx, &request{method: http.MethodPost, path: "runners/verify", body: opt, noAuth: true, opts: opts}, v)
+	if err != nil {
+		return nil, resp, err
+	}
+	return v, resp, nil
 }
 
 // ResetAuthenticationToken gives a runner a new authentication token (POST /runners/:id/reset_authentication_token).

@@ -373,6 +373,17 @@ type RunnerVerification struct {
 	Legacy bool `json:"-"`
 }
 
+// decodeRawBody accepts any success body: a JSON object is decoded, anything
+// else (old servers' bare "200", an empty body) confirms the token with Legacy set.
+func (v *RunnerVerification) decodeRawBody(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || b[0] != '{' {
+		*v = RunnerVerification{Legacy: true}
+		return nil
+	}
+	return json.Unmarshal(b, v)
+}
+
 // TokenWithExpiry is a freshly reset token (entity ResetTokenResult).
 // Registration tokens carry no expiry, so TokenExpiresAt is nil for them.
 type TokenWithExpiry struct {
