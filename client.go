@@ -12,12 +12,14 @@ package runnerapi
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
+	"reflect"
 	"strings"
 	"time"
 
@@ -586,13 +588,21 @@ func drainAndClose(b io.ReadCloser) {
 	_ = b.Close()
 }
 
-// doJSON performs r and returns the decoded value of type T.
+// errNoValue is wrapped by a *DecodeError when a success answer has no value
+// (a 204 or a JSON null) where the endpoint promises an object.
+var errNoValue = errors.New("the answer holds no value (empty body or null)")
+
+// doJSON performs r and returns the decoded value of type T. A pointer result
+// is never nil without an error: an answer without a value is a *DecodeError.
 func doJSON[T any](ctx context.Context, c *Client, r *request) (T, *Response, error) {
 	var v T
 	resp, err := c.send(ctx, r, &v)
 	if err != nil {
 		var zero T
 		return zero, resp, err
+	}
+	if rv := reflect.ValueOf(&v).Elem(); rv.Kind() == reflect.Pointer && rv.IsNil() {
+		return v, resp, newDecodeError(resp.Response, errNoValue, c.secretsOf(r))
 	}
 	return v, resp, nil
 }
