@@ -53,6 +53,10 @@ var (
 // maxErrorBody is how much of an error body an ErrorResponse keeps.
 const maxErrorBody = 64 << 10
 
+// secretMargin is how much is read beyond maxErrorBody, so that a credential
+// crossing the cap is seen whole, and redacted, before the body is cut.
+const secretMargin = 1 << 10
+
 // ErrorResponse is a non-2xx answer from GitLab, with its message parsed from
 // any of GitLab's error body shapes.
 type ErrorResponse struct {
@@ -148,11 +152,17 @@ func checkResponse(resp *http.Response, secrets []string) error {
 	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
 		return nil
 	}
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	// Redact before cutting, so that a credential straddling a cut (the
+	// 64 KiB cap, or the one-line summary of a text body) cannot survive in part.
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody+secretMargin))
+	body := []byte(redact(string(raw), secrets))
+	if len(body) > maxErrorBody {
+		body = body[:maxErrorBody]
+	}
 	e := &ErrorResponse{
 		StatusCode: resp.StatusCode,
 		Response:   resp,
-		Body:       []byte(redact(string(body), secrets)),
+		Body:       body,
 	}
 	if resp.Request != nil {
 		e.Method = resp.Request.Method
