@@ -107,3 +107,6 @@ func (t RunnerControllerToken) LogValue() slog.Value { return redactedLogValue(t
 
 // Format prints b without its token.
 func (b tokenBody) Format(f fmt.State, verb rune) { formatRedacted(f, verb, b) }
+
+// LogValue logs b without its token.
+func (b tokenBody) LogValue() slog.Value { return redactedLogValue(b) }
