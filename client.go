@@ -77,6 +77,7 @@ type Client struct {
 
 	logger  *slog.Logger
 	limiter *rateLimiter
+	clock   clock // time source of retry waits and the limiter; nil is the wall clock
 
 	// Runners is the Runners API.
 	Runners *RunnersService
@@ -479,9 +480,6 @@ func (c *Client) do(req *retryablehttp.Request, v any, secrets []string) (*Respo
 
 	r := newResponse(resp)
 	r.Attempts = state.attempts
-	if c.limiter != nil {
-		c.limiter.observe(r)
-	}
 	if err := checkResponse(resp, secrets); err != nil {
 		return r, err
 	}
@@ -492,6 +490,9 @@ func (c *Client) do(req *retryablehttp.Request, v any, secrets []string) (*Respo
 		return r, decodeRawBody(resp, rd, c.maxResponseBytes, secrets)
 	}
 	if resp.StatusCode == http.StatusNoContent {
+		if pointsToNilPointer(v) {
+			return r, newDecodeError(resp, errEmptyBody, secrets)
+		}
 		return r, nil
 	}
 	if err := decodeBody(resp, v, c.maxResponseBytes, secrets); err != nil {
@@ -512,15 +513,23 @@ func (c *Client) secretsOf(r *request) []string {
 	return s
 }
 
-// decodeBody streams a JSON success body into v, bounded by max bytes.
+// decodeBody streams a JSON success body into v, bounded by max bytes. A
+// body that decodes to nothing (empty, or null where a single object is
+// expected) is a DecodeError, so a caller never gets a nil result without an error.
 func decodeBody(resp *http.Response, v any, max int64, secrets []string) error {
 	lr := &limitedReader{r: resp.Body, n: max}
 	dec := json.NewDecoder(lr)
 	if err := dec.Decode(v); err != nil {
-		if lr.exceeded {
+		switch {
+		case lr.exceeded:
 			err = ErrResponseTooLarge
+		case err == io.EOF:
+			err = errEmptyBody
 		}
 		return newDecodeError(resp, err, secrets)
+	}
+	if pointsToNilPointer(v) {
+		return newDecodeError(resp, errNullBody, secrets)
 	}
 	return nil
 }
@@ -546,14 +555,16 @@ func decodeRawBody(resp *http.Response, rd rawBodyDecoder, max int64, secrets []
 	return nil
 }
 
-// newDecodeError describes a success answer that could not be decoded.
-func newDecodeError(resp *http.Response, err error, secrets []string) *DecodeError {
-	de := &DecodeError{StatusCode: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Err: err}
-	if resp.Request != nil {
-		de.Method = resp.Request.Method
-		de.URL = sanitizeURL(resp.Request.URL, secrets)
-	}
-	return de
+// Causes of a DecodeError for an answer without a value where one belongs.
+var (
+	errEmptyBody = errors.New("body is empty, expected JSON")
+	errNullBody  = errors.New("body is null, expected an object")
+)
+
+// pointsToNilPointer reports whether v is a pointer to a nil pointer (a decode target left empty).
+func pointsToNilPointer(v any) bool {
+	rv := reflect.ValueOf(v)
+	return rv.Kind() == reflect.Pointer && !rv.IsNil() && rv.Elem().Kind() == reflect.Pointer && rv.Elem().IsNil()
 }
 
 // limitedReader reads at most n bytes and remembers whether the source had more.

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Sentinel errors matched with errors.Is against any error this package returns.
@@ -148,6 +149,9 @@ func statusSentinel(code int) error {
 }
 
 // checkResponse returns nil for a 2xx answer and an *ErrorResponse otherwise.
+// It reads at most 64 KiB of the body. Credentials are redacted from the raw
+// body before it is parsed, and from every parsed string afterwards (a server
+// may echo a token with JSON escapes that only decoding reveals).
 func checkResponse(resp *http.Response, secrets []string) error {
 	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
 		return nil
@@ -172,7 +176,7 @@ func checkResponse(resp *http.Response, secrets []string) error {
 	e.Message = redact(e.Message, secrets)
 	e.Code = redact(e.Code, secrets)
 	e.Fields = redactFields(e.Fields, secrets)
-	e.RetryAfter = serverWait(resp, time.Now())
+	e.RetryAfter, _ = serverWait(resp, time.Now())
 	return e
 }
 
@@ -285,11 +289,15 @@ func plainTextMessage(body []byte, contentType string) string {
 	return oneLine(string(body), 200)
 }
 
-// oneLine collapses whitespace and cuts s to at most n bytes.
+// oneLine collapses whitespace and cuts s to at most n bytes, on a rune boundary.
 func oneLine(s string, n int) string {
 	s = strings.Join(strings.Fields(s), " ")
 	if len(s) > n {
-		s = s[:n] + "…"
+		cut := n
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
 	}
 	return s
 }
@@ -311,8 +319,8 @@ func (e *ValidationError) Error() string {
 func (e *ValidationError) Is(target error) bool { return target == ErrInvalidInput }
 
 // DecodeError reports a 2xx answer whose body could not be decoded: truncated
-// JSON, an HTML page from a proxy, the wrong shape, or a body over the size
-// limit. It matches ErrInvalidResponse and unwraps to the cause.
+// JSON, an HTML page from a proxy, the wrong shape, an empty or null body, or
+// a body over the size limit. It matches ErrInvalidResponse and unwraps to the cause.
 type DecodeError struct {
 	// Method and URL (credentials removed) identify the request.
 	Method, URL string
@@ -321,11 +329,31 @@ type DecodeError struct {
 	ContentType string
 	// Err is the decoding error, or ErrResponseTooLarge.
 	Err error
+	msg string // Err's message with credentials removed
 }
 
-// Error describes the failed decode.
+// newDecodeError wraps a failure to decode the body of resp.
+func newDecodeError(resp *http.Response, err error, secrets []string) *DecodeError {
+	e := &DecodeError{
+		StatusCode:  resp.StatusCode,
+		ContentType: redact(resp.Header.Get("Content-Type"), secrets),
+		Err:         err,
+		msg:         redact(err.Error(), secrets),
+	}
+	if resp.Request != nil {
+		e.Method = resp.Request.Method
+		e.URL = sanitizeURL(resp.Request.URL, secrets)
+	}
+	return e
+}
+
+// Error describes the failed decode without credentials.
 func (e *DecodeError) Error() string {
-	return fmt.Sprintf("runnerapi: %s %s: decoding %d answer (%s): %v", e.Method, e.URL, e.StatusCode, e.ContentType, e.Err)
+	msg := e.msg
+	if msg == "" && e.Err != nil {
+		msg = redact(e.Err.Error(), nil)
+	}
+	return fmt.Sprintf("runnerapi: %s %s: decoding %d answer (%s): %s", e.Method, e.URL, e.StatusCode, e.ContentType, msg)
 }
 
 // Unwrap returns the underlying decoding error.
@@ -384,14 +412,20 @@ func newRequestError(method string, u *url.URL, attempts int, err error, secrets
 	}
 }
 
-// secretParams are parameter names whose values are credentials.
-var secretParams = map[string]bool{
-	"token": true, "private_token": true, "job_token": true, "access_token": true,
-	"oauth_token": true, "password": true, "secret": true, "runner_token": true,
-}
+// secretParamWords mark parameter names whose values are credentials:
+// token, private_token, job_token, registration_token, client_secret, password…
+var secretParamWords = []string{"token", "secret", "password", "passwd", "credential", "api_key", "apikey"}
 
 // isSecretParam reports whether a query or body parameter carries a credential.
-func isSecretParam(name string) bool { return secretParams[strings.ToLower(name)] }
+func isSecretParam(name string) bool {
+	n := strings.ToLower(name)
+	for _, w := range secretParamWords {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return false
+}
 
 const redacted = "[REDACTED]"
 
@@ -403,8 +437,8 @@ func sanitizeURL(u *url.URL, secrets []string) string {
 	c := *u
 	c.User = nil
 	if c.RawQuery != "" {
-		q := c.Query()
-		changed := false
+		q, err := url.ParseQuery(c.RawQuery)
+		changed := err != nil // an unparsable query is re-encoded from what could be read
 		for k, vs := range q {
 			if isSecretParam(k) {
 				for i := range vs {
@@ -420,19 +454,36 @@ func sanitizeURL(u *url.URL, secrets []string) string {
 	return redact(c.String(), secrets)
 }
 
-// tokenPattern matches GitLab token formats: personal, runner, runner controller,
-// deploy, trigger, feed, OAuth and other prefixed tokens, and registration tokens.
-var tokenPattern = regexp.MustCompile(`\b(?:gl(?:pat|rt|rct|rtr|dt|ptt|cbt|imt|oas|ft|soat|ffct|agent|oat|wt)-[0-9A-Za-z_\-.]{8,}|GR1348941[0-9A-Za-z_\-]{8,})`)
+// tokenPattern matches GitLab token formats, also behind an instance-wide
+// prefix ("acme-glpat-…"): personal/project/group access (glpat), OAuth
+// (gloas, gloat), deploy (gldt), runner authentication (glrt, glrtr), runner
+// controller (glrct), CI job (glcbt), trigger (glptt), feed (glft), incoming
+// mail (glimt), agent (glagent), SCIM (glsoat), feature-flag client (glffct),
+// workspace (glwt) tokens, and runner registration tokens (GR1348941…).
+var tokenPattern = regexp.MustCompile(`gl(?:pat|oas|oat|dt|rt|rtr|rct|cbt|ptt|ft|imt|agent|soat|ffct|wt)-[0-9A-Za-z_\-.]{8,}|GR1348941[0-9A-Za-z_\-]{8,}`)
 
-// redact removes the given secrets and anything shaped like a GitLab token from s.
+// redact removes the given secrets, in their plain, URL-escaped and
+// JSON-escaped forms, and anything shaped like a GitLab token from s.
 func redact(s string, secrets []string) string {
 	for _, sec := range secrets {
-		if len(sec) >= 4 {
-			s = strings.ReplaceAll(s, sec, redacted)
-			if esc := url.QueryEscape(sec); esc != sec {
-				s = strings.ReplaceAll(s, esc, redacted)
+		if len(sec) < 4 {
+			continue // too short to be a credential, and replacing it would garble the text
+		}
+		s = strings.ReplaceAll(s, sec, redacted)
+		for _, form := range [...]string{url.QueryEscape(sec), url.PathEscape(sec), jsonEscape(sec)} {
+			if form != sec {
+				s = strings.ReplaceAll(s, form, redacted)
 			}
 		}
 	}
 	return tokenPattern.ReplaceAllString(s, redacted)
+}
+
+// jsonEscape returns s as it appears inside a JSON string written by encoding/json.
+func jsonEscape(s string) string {
+	b, err := json.Marshal(s)
+	if err != nil || len(b) < 2 {
+		return s
+	}
+	return string(b[1 : len(b)-1])
 }

@@ -24,10 +24,16 @@ func (r ref) segment(field string) (string, error) {
 	if p == "" {
 		return "", &ValidationError{Field: field, Reason: "needs a positive ID or a full path"}
 	}
-	if p == "." || p == ".." {
-		// A dot segment would be resolved by proxies and servers, sending the
-		// request (with credentials) to a different resource.
-		return "", &ValidationError{Field: field, Reason: strconv.Quote(p) + " is not a full path"}
+	for _, part := range strings.Split(p, "/") {
+		// "." and ".." stay unescaped and a server or proxy may resolve them,
+		// turning projects/../runners/... into another endpoint.
+		if part == "" || part == "." || part == ".." {
+			return "", &ValidationError{Field: field, Reason: "full path has an empty, \".\" or \"..\" component"}
+		}
+	}
+	if strings.Trim(p, "0123456789") == "" {
+		// GitLab reads an all-digit :id as a numeric ID, so this would name another resource.
+		return "", &ValidationError{Field: field, Reason: "full path is all digits, which GitLab reads as an ID; use the ID form"}
 	}
 	return url.PathEscape(p), nil
 }

@@ -391,10 +391,11 @@ type TokenWithExpiry struct {
 	TokenExpiresAt *time.Time `json:"token_expires_at,omitempty"`
 }
 
-// UnmarshalJSON accepts current GitLab's JSON object and old servers' bare "200".
+// UnmarshalJSON accepts current GitLab's JSON object and old servers' bare
+// "200" (also as a JSON string); any other shape is an error.
 func (v *RunnerVerification) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
-	if len(b) == 0 || b[0] != '{' {
+	if s := string(b); s == "200" || s == `"200"` {
 		*v = RunnerVerification{Legacy: true}
 		return nil
 	}
