@@ -3,6 +3,7 @@ package runnerapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -364,24 +365,27 @@ func TestRunnersUpdateDeprecatedActiveAndEmptyTagList(t *testing.T) {
 	rnCheck(t, ts, rnWant{method: http.MethodPut, path: "runners/6", body: `{"active": false, "tag_list": []}`})
 }
 
-func TestRunnersPause(t *testing.T) {
-	ts := newTestServer(t)
-	rnServe(t, ts, http.StatusOK, "pause.json", nil)
-	got, _, err := ts.Client.Runners.Pause(context.Background(), 6)
-	require.NoError(t, err)
-	rnCheck(t, ts, rnWant{method: http.MethodPut, path: "runners/6", body: `{"paused": true}`})
-	assert.Equal(t, rnDetailsPaused(true), got)
-	assert.True(t, got.IsPaused())
-}
-
-func TestRunnersUnpause(t *testing.T) {
-	ts := newTestServer(t)
-	rnServe(t, ts, http.StatusOK, "unpause.json", nil)
-	got, _, err := ts.Client.Runners.Unpause(context.Background(), 6)
-	require.NoError(t, err)
-	rnCheck(t, ts, rnWant{method: http.MethodPut, path: "runners/6", body: `{"paused": false}`})
-	assert.Equal(t, rnDetailsPaused(false), got)
-	assert.False(t, got.IsPaused())
+func TestRunnersPauseAndUnpause(t *testing.T) {
+	tests := []struct {
+		name    string
+		call    func(*RunnersService) (*RunnerDetails, *Response, error)
+		fixture string
+		paused  bool
+	}{
+		{"pause", func(s *RunnersService) (*RunnerDetails, *Response, error) { return s.Pause(context.Background(), 6) }, "pause.json", true},
+		{"unpause", func(s *RunnersService) (*RunnerDetails, *Response, error) { return s.Unpause(context.Background(), 6) }, "unpause.json", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := newTestServer(t)
+			rnServe(t, ts, http.StatusOK, tt.fixture, nil)
+			got, _, err := tt.call(ts.Client.Runners)
+			require.NoError(t, err)
+			rnCheck(t, ts, rnWant{method: http.MethodPut, path: "runners/6", body: fmt.Sprintf(`{"paused": %t}`, tt.paused)})
+			assert.Equal(t, rnDetailsPaused(tt.paused), got)
+			assert.Equal(t, tt.paused, got.IsPaused())
+		})
+	}
 }
 
 func TestRunnersDelete(t *testing.T) {
