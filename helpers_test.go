@@ -98,6 +98,26 @@ func fixture(t *testing.T, name string) []byte {
 	return b
 }
 
+// serveFixture answers every request with status and testdata/<name> as
+// JSON ("" for no body), plus the extra headers.
+func serveFixture(t *testing.T, ts *testServer, status int, name string, header http.Header) {
+	t.Helper()
+	var body []byte
+	if name != "" {
+		body = fixture(t, name)
+	}
+	ts.Mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
+		for k, vs := range header {
+			w.Header()[k] = vs
+		}
+		if body == nil {
+			w.WriteHeader(status)
+			return
+		}
+		serveJSON(w, status, body)
+	})
+}
+
 // serveJSON answers with status and body as application/json.
 func serveJSON(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Type", "application/json")

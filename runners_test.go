@@ -32,20 +32,10 @@ func rnTime(s string) *time.Time {
 // testdata/runners, plus the extra headers.
 func rnServe(t *testing.T, ts *testServer, status int, fixtureName string, header http.Header) {
 	t.Helper()
-	var body []byte
 	if fixtureName != "" {
-		body = fixture(t, "runners/"+fixtureName)
+		fixtureName = "runners/" + fixtureName
 	}
-	ts.Mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
-		for k, vs := range header {
-			w.Header()[k] = vs
-		}
-		if body == nil {
-			w.WriteHeader(status)
-			return
-		}
-		serveJSON(w, status, body)
-	})
+	serveFixture(t, ts, status, fixtureName, header)
 }
 
 // rnWant is what one request must look like on the wire.
