@@ -285,6 +285,18 @@ func WithLogger(l *slog.Logger) Option {
 	}
 }
 
+// WithPrefetch makes the client's iterators (the <Method>Iter methods) fetch
+// up to n pages ahead of the caller; 0, the default, fetches one page at a time.
+func WithPrefetch(n int) Option {
+	return func(c *Client) error {
+		if n < 0 {
+			return &ValidationError{Field: "WithPrefetch", Reason: "must not be negative"}
+		}
+		c.prefetch = n
+		return nil
+	}
+}
+
 // WithMaxResponseSize bounds the size of a success body the client will
 // decode; a larger answer fails with ErrResponseTooLarge. The default is 64 MiB.
 func WithMaxResponseSize(n int64) Option {
@@ -313,6 +325,18 @@ type requestConfig struct {
 	header   http.Header
 	query    url.Values
 	prefetch int // -1 = not set
+}
+
+// WithPagePrefetch sets the prefetch depth of one iterator call, overriding
+// WithPrefetch; 0 fetches one page at a time. Other calls ignore it.
+func WithPagePrefetch(n int) RequestOption {
+	return func(rc *requestConfig) error {
+		if n < 0 {
+			return &ValidationError{Field: "WithPagePrefetch", Reason: "must not be negative"}
+		}
+		rc.prefetch = n
+		return nil
+	}
 }
 
 // WithIfUnmodifiedSince makes a delete conditional: GitLab answers 412

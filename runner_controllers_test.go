@@ -223,11 +223,18 @@ func TestRunnerControllersEndpoints(t *testing.T) {
 		})
 	}
 	// Every exported method of the service has a row.
+	// Iter twins are iterators over List methods, tested in pagination_test.go.
 	typ := reflect.TypeOf(&RunnerControllersService{})
-	require.Equal(t, 15, typ.NumMethod(), "the controllers API has 15 endpoints")
+	endpoints := 0
 	for i := range typ.NumMethod() {
-		assert.True(t, covered[typ.Method(i).Name], "method %s has no row", typ.Method(i).Name)
+		name := typ.Method(i).Name
+		if strings.HasSuffix(name, "Iter") {
+			continue
+		}
+		endpoints++
+		assert.True(t, covered[name], "method %s has no row", name)
 	}
+	assert.Equal(t, 15, endpoints, "the controllers API has 15 endpoints")
 }
 
 // TestRunnerControllerFailures maps each documented failure of the controllers API to its sentinel.
