@@ -59,6 +59,11 @@ const (
 type Client struct {
 	baseURL   *url.URL // always ends in /api/v4/
 	userAgent string
+	// Prebuilt base URL and header values (see prepareHeaders).
+	baseURLString  string
+	userAgentValue []string
+	authKey        string
+	authValue      []string
 
 	auth      authKind
 	token     string
@@ -121,12 +126,31 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	if c.httpClient == nil {
 		c.httpClient = &http.Client{Transport: defaultTransport()}
 	}
+	c.prepareHeaders()
 	c.limiterConfig()
 	c.httpClient = guardRedirects(c.httpClient)
 	c.retry = c.newRetryClient()
 	c.Runners = &RunnersService{client: c}
 	c.RunnerControllers = &RunnerControllersService{client: c}
 	return c, nil
+}
+
+// headerJSON is the shared value of the Accept and Content-Type headers.
+var headerJSON = []string{"application/json"}
+
+// prepareHeaders builds the base URL string and the User-Agent and
+// credential header values once, instead of on every request.
+func (c *Client) prepareHeaders() {
+	c.baseURLString = c.baseURL.String()
+	c.userAgentValue = []string{c.userAgent}
+	switch c.auth {
+	case authPrivateToken:
+		c.authKey, c.authValue = "Private-Token", []string{c.token}
+	case authOAuthToken:
+		c.authKey, c.authValue = "Authorization", []string{"Bearer " + c.token}
+	case authJobToken:
+		c.authKey, c.authValue = "Job-Token", []string{c.token}
+	}
 }
 
 // NewClientFromEnv returns a Client configured from the environment: the base
@@ -428,7 +452,7 @@ func (c *Client) newHTTPRequest(ctx context.Context, r *request) (*retryablehttp
 		rawQuery = q.Encode()
 	}
 
-	u := c.baseURL.String() + r.path
+	u := c.baseURLString + r.path
 	if rawQuery != "" {
 		u += "?" + rawQuery
 	}
@@ -453,21 +477,17 @@ func (c *Client) newHTTPRequest(ctx context.Context, r *request) (*retryablehttp
 	if err != nil {
 		return nil, nil, &ValidationError{Field: "path", Reason: "does not form a valid URL"}
 	}
+	// Canonical keys and prebuilt one-element values (cap 1, so an Add
+	// elsewhere copies instead of writing into the shared array) keep the hot
+	// path free of per-request header allocations.
 	h := req.Header
-	h.Set("Accept", "application/json")
-	h.Set("User-Agent", c.userAgent)
+	h["Accept"] = headerJSON
+	h["User-Agent"] = c.userAgentValue
 	if body != nil {
-		h.Set("Content-Type", "application/json")
+		h["Content-Type"] = headerJSON
 	}
-	if !r.noAuth {
-		switch c.auth {
-		case authPrivateToken:
-			h.Set("PRIVATE-TOKEN", c.token)
-		case authOAuthToken:
-			h.Set("Authorization", "Bearer "+c.token)
-		case authJobToken:
-			h.Set("JOB-TOKEN", c.token)
-		}
+	if !r.noAuth && c.authKey != "" {
+		h[c.authKey] = c.authValue
 	}
 	for k, vs := range rc.header {
 		h[k] = vs

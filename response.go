@@ -90,23 +90,25 @@ func headerInt(h http.Header, key string) int64 {
 }
 
 // parseRateLimit reads the RateLimit-* headers.
+// Header names are given in canonical form (Ratelimit-…), which Header.Get
+// can use without allocating a canonicalised copy on every response.
 func parseRateLimit(h http.Header, now time.Time) RateLimit {
-	rl := RateLimit{Name: h.Get("RateLimit-Name"), Remaining: -1}
-	if v := h.Get("RateLimit-Limit"); v != "" {
+	rl := RateLimit{Name: h.Get("Ratelimit-Name"), Remaining: -1}
+	if v := h.Get("Ratelimit-Limit"); v != "" {
 		if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n > 0 {
 			rl.Limit = n
 		}
 	}
-	if v := h.Get("RateLimit-Remaining"); v != "" {
+	if v := h.Get("Ratelimit-Remaining"); v != "" {
 		if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n >= 0 {
 			rl.Remaining = n
 		}
 	}
-	if v := h.Get("RateLimit-Reset"); v != "" {
+	if v := h.Get("Ratelimit-Reset"); v != "" {
 		if t, ok := parseResetHeader(v, now); ok {
 			rl.Reset = t
 		}
-	} else if v := h.Get("RateLimit-ResetTime"); v != "" {
+	} else if v := h.Get("Ratelimit-Resettime"); v != "" {
 		if t, err := http.ParseTime(v); err == nil {
 			rl.Reset = t
 		}

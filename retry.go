@@ -351,7 +351,7 @@ func serverWait(resp *http.Response, now time.Time) (wait time.Duration, ok bool
 		}
 	}
 	if resp.StatusCode == http.StatusTooManyRequests {
-		if v := resp.Header.Get("RateLimit-Reset"); v != "" {
+		if v := resp.Header.Get("Ratelimit-Reset"); v != "" {
 			if t, ok := parseResetHeader(v, now); ok {
 				return max(t.Sub(now), 0), true
 			}
