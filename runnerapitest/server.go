@@ -1,0 +1,363 @@
+// Package runnerapitest is an in-memory fake of GitLab's Runners and Runner
+// Controllers REST APIs, for testing code that uses runnerapi without a
+// GitLab instance, in the spirit of net/http/httptest.
+//
+//	srv := runnerapitest.NewServer(runnerapitest.WithDemoData())
+//	defer srv.Close()
+//	client := srv.Client()
+//	runners, _, err := client.Runners.ListAll(ctx, nil)
+//
+// The fake follows the real server's behaviour as far as a client can see
+// it: status codes, error bodies and validation messages, 401/403/404 rules
+// and basic permissions (administrator, project maintainer, group owner),
+// filters, runner status from an injectable clock, offset pagination headers
+// (including the missing counts above 10,000 rows) and keyset pagination of
+// runner jobs, conditional deletes, registration tokens, runner controllers
+// with tokens and scopes. Fault injection (latency, forced statuses, 429s,
+// connection resets, commit-then-fail), a request log and counters let a
+// test prove what reached the server. It is safe for concurrent use.
+package runnerapitest
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/runnerkit/runnerapi"
+)
+
+// Server is a running fake GitLab.
+type Server struct {
+	srv  *httptest.Server
+	mux  *http.ServeMux
+	now  func() time.Time
+	ext  string // external URL used in Link headers; "" = the server's own
+	mu   sync.Mutex
+	st   *state
+	flt  faults
+	logm sync.Mutex
+	log  []RecordedRequest
+}
+
+// Option configures a Server.
+type Option func(*config)
+
+type config struct {
+	now      func() time.Time
+	demo     bool
+	external string
+}
+
+// WithClock sets the clock that decides runner status (online within 2 h,
+// stale after 7 days) and timestamps.
+func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
+
+// WithDemoData seeds a realistic fleet: users, groups, projects, runners of
+// every type and status with managers and jobs, registration tokens, and two
+// runner controllers with tokens and scopes.
+func WithDemoData() Option { return func(c *config) { c.demo = true } }
+
+// WithExternalURL makes Link headers name this base URL (GitLab builds them
+// from its configured external URL, which may differ from the one clients use).
+func WithExternalURL(base string) Option { return func(c *config) { c.external = strings.TrimSuffix(base, "/") } }
+
+// NewServer starts a fake GitLab on 127.0.0.1 with one administrator.
+func NewServer(opts ...Option) *Server {
+	cfg := config{now: time.Now}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	// GitLab renders timestamps with millisecond precision.
+	clock := cfg.now
+	now := func() time.Time { return clock().UTC().Truncate(time.Millisecond) }
+	s := &Server{mux: http.NewServeMux(), now: now, ext: cfg.external}
+	s.st = newState(s.now())
+	s.routes()
+	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
+	if cfg.demo {
+		seedDemo(s)
+	}
+	return s
+}
+
+// URL returns the base URL to give runnerapi.NewClient.
+func (s *Server) URL() string { return s.srv.URL }
+
+// AdminToken returns the personal access token of the administrator "root".
+func (s *Server) AdminToken() string { return adminToken }
+
+// Client returns a runnerapi client authenticated as the administrator,
+// without retries unless opts add them.
+func (s *Server) Client(opts ...runnerapi.Option) *runnerapi.Client {
+	all := append([]runnerapi.Option{runnerapi.WithPrivateToken(adminToken), runnerapi.WithoutRetries()}, opts...)
+	c, err := runnerapi.NewClient(s.URL(), all...)
+	if err != nil {
+		panic("runnerapitest: " + err.Error())
+	}
+	return c
+}
+
+// Close shuts the server down.
+func (s *Server) Close() { s.srv.Close() }
+
+// CloseClientConnections closes every open connection to the server.
+func (s *Server) CloseClientConnections() { s.srv.CloseClientConnections() }
+
+// RecordedRequest is one request as the server received it.
+type RecordedRequest struct {
+	Method, Path, RawQuery string
+	Body                   []byte
+	Header                 http.Header
+}
+
+// Requests returns the log of every request received, faulted ones included.
+func (s *Server) Requests() []RecordedRequest {
+	s.logm.Lock()
+	defer s.logm.Unlock()
+	return append([]RecordedRequest(nil), s.log...)
+}
+
+// ResetRequests empties the request log.
+func (s *Server) ResetRequests() {
+	s.logm.Lock()
+	defer s.logm.Unlock()
+	s.log = nil
+}
+
+// Counters counts objects actually created or deleted in the server's state.
+type Counters struct {
+	RunnersCreated, RunnersDeleted, ControllersCreated, ControllerTokensCreated int64
+}
+
+// Counters returns the current counters.
+func (s *Server) Counters() Counters {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.st.counters
+}
+
+// serve records the request, applies faults and dispatches it.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	s.logm.Lock()
+	s.log = append(s.log, RecordedRequest{Method: r.Method, Path: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery, Body: body, Header: r.Header.Clone()})
+	s.logm.Unlock()
+
+	f := s.flt.pick(r)
+	if f.Latency > 0 {
+		t := time.NewTimer(f.Latency)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		}
+	}
+	if f.AfterCommit {
+		// Apply the request, then throw the answer away.
+		s.dispatch(httptest.NewRecorder(), r)
+	}
+	switch {
+	case f.Reset:
+		resetConnection(w)
+		return
+	case f.Status != 0:
+		writeFault(w, f)
+		return
+	}
+	s.dispatch(w, r)
+}
+
+// dispatch routes r: 404 JSON for unknown paths, 405 JSON for a wrong method.
+func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
+	if _, pattern := s.mux.Handler(r); pattern != "" {
+		s.mux.ServeHTTP(w, r)
+		return
+	}
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete} {
+		if m == r.Method {
+			continue
+		}
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, p := s.mux.Handler(probe); p != "" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "405 Not Allowed"})
+		return
+	}
+	writeJSON(w, http.StatusNotFound, map[string]string{"error": "404 Not Found"})
+}
+
+// writeJSON answers with status and v as JSON.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// apiError is a GitLab error answer: {"message": …} or {"error": …}.
+type apiError struct {
+	status int
+	body   map[string]any
+}
+
+func msgErr(status int, msg any) *apiError {
+	return &apiError{status, map[string]any{"message": msg}}
+}
+
+func rawErr(status int, msg string) *apiError {
+	return &apiError{status, map[string]any{"error": msg}}
+}
+
+var (
+	errUnauthorized = msgErr(401, "401 Unauthorized")
+	errForbidden    = msgErr(403, "403 Forbidden")
+	errNoAccess     = msgErr(403, "403 Forbidden - No access granted")
+	errRunner404    = msgErr(404, "404 Runner Not Found")
+	errProject404   = msgErr(404, "404 Project Not Found")
+	errGroup404     = msgErr(404, "404 Group Not Found")
+	errNotFound     = msgErr(404, "404 Not Found")
+	errNotFoundLow  = msgErr(404, "404 Not found")
+	errPrecondition = msgErr(412, "412 Precondition Failed")
+)
+
+// handler is an endpoint: it reads the request under the state lock and
+// returns a status and a value to encode, or an error.
+type handler func(c *call) (int, any, *apiError)
+
+// call is one request being served.
+type call struct {
+	s      *Server
+	r      *http.Request
+	w      http.ResponseWriter
+	params params
+	user   *user
+	now    time.Time
+}
+
+// handle registers h for pattern under /api/v4.
+func (s *Server) handle(pattern string, h handler) {
+	method, path, _ := strings.Cut(pattern, " ")
+	s.mux.HandleFunc(method+" /api/v4"+path, func(w http.ResponseWriter, r *http.Request) {
+		p, perr := readParams(r)
+		c := &call{s: s, r: r, w: w, params: p, now: s.now()}
+		if perr != nil {
+			writeJSON(w, perr.status, perr.body)
+			return
+		}
+		s.mu.Lock()
+		status, v, err := h(c)
+		s.mu.Unlock()
+		if err != nil {
+			writeJSON(w, err.status, err.body)
+			return
+		}
+		if v == nil {
+			w.WriteHeader(status)
+			return
+		}
+		writeJSON(w, status, v)
+	})
+}
+
+// authenticate finds the user of the request's credentials, or fails with 401.
+func (c *call) authenticate() *apiError {
+	tok := c.r.Header.Get("Private-Token")
+	if tok == "" {
+		if a := c.r.Header.Get("Authorization"); strings.HasPrefix(a, "Bearer ") {
+			tok = strings.TrimPrefix(a, "Bearer ")
+		}
+	}
+	if tok == "" {
+		tok = c.r.URL.Query().Get("private_token")
+	}
+	u := c.s.st.usersByToken[tok]
+	if tok == "" || u == nil {
+		return errUnauthorized
+	}
+	if sudo := c.r.Header.Get("Sudo"); sudo != "" {
+		if !u.admin {
+			return msgErr(403, "403 Forbidden - Must be admin to use sudo")
+		}
+		target := c.s.st.userByName(sudo)
+		if target == nil {
+			return msgErr(404, "404 User Not Found")
+		}
+		u = target
+	}
+	c.user = u
+	return nil
+}
+
+// admin requires an authenticated administrator.
+func (c *call) admin() *apiError {
+	if err := c.authenticate(); err != nil {
+		return err
+	}
+	if !c.user.admin {
+		return errForbidden
+	}
+	return nil
+}
+
+// idParam reads an integer path parameter; a non-integer is Grape's 400.
+func (c *call) idParam(name string) (int64, *apiError) {
+	v := c.r.PathValue(name)
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return 0, rawErr(400, name+" is invalid")
+	}
+	return id, nil
+}
+
+// unmodifiedSince reports a 412 when If-Unmodified-Since is older than updated.
+func (c *call) unmodifiedSince(updated time.Time) *apiError {
+	h := c.r.Header.Get("If-Unmodified-Since")
+	if h == "" {
+		return nil
+	}
+	t, err := http.ParseTime(h)
+	if err != nil {
+		return nil // GitLab ignores a header it cannot parse
+	}
+	if updated.Truncate(time.Second).After(t) {
+		return errPrecondition
+	}
+	return nil
+}
+
+// user is a GitLab user with a personal access token.
+type user struct {
+	id       int64
+	username string
+	name     string
+	admin    bool
+	token    string
+}
+
+// userJSON is GET /user's answer.
+func (u *user) json(base string, created time.Time) map[string]any {
+	return map[string]any{
+		"id": u.id, "username": u.username, "name": u.name, "state": "active", "locked": false,
+		"avatar_url": nil, "web_url": base + "/" + u.username, "created_at": created,
+		"is_admin": u.admin, "bot": false, "email": u.username + "@example.com",
+		"public_email": nil, "two_factor_enabled": false, "external": false, "private_profile": false,
+	}
+}
