@@ -65,7 +65,9 @@ func WithDemoData() Option { return func(c *config) { c.demo = true } }
 
 // WithExternalURL makes Link headers name this base URL (GitLab builds them
 // from its configured external URL, which may differ from the one clients use).
-func WithExternalURL(base string) Option { return func(c *config) { c.external = strings.TrimSuffix(base, "/") } }
+func WithExternalURL(base string) Option {
+	return func(c *config) { c.external = strings.TrimSuffix(base, "/") }
+}
 
 // NewServer starts a fake GitLab on 127.0.0.1 with one administrator.
 func NewServer(opts ...Option) *Server {
