@@ -45,6 +45,7 @@ var calls = []call{
 		return ignore2(c.Runners.List(ctx, &o))
 	}},
 	{"Runners.List", "getApiV4Runners", "deprecated status scope", func(ctx context.Context, c *runnerapi.Client) error {
+		//lint:ignore SA1019 deprecated parameters are part of the contract too
 		return ignore2(c.Runners.List(ctx, &runnerapi.ListRunnersOptions{Scope: ptr("never_contacted")}))
 	}},
 	{"Runners.ListAll", "getApiV4RunnersAll", "every filter", func(ctx context.Context, c *runnerapi.Client) error {
@@ -54,12 +55,15 @@ var calls = []call{
 		return ignore2(c.Runners.ListAll(ctx, &o))
 	}},
 	{"Runners.ListAll", "getApiV4RunnersAll", "type scope", func(ctx context.Context, c *runnerapi.Client) error {
+		//lint:ignore SA1019 deprecated parameters are part of the contract too
 		return ignore2(c.Runners.ListAll(ctx, &runnerapi.ListRunnersOptions{Scope: ptr("shared")}))
 	}},
 	{"Runners.ListProjectRunners", "getApiV4ProjectsIdRunners", "numeric project, every filter", func(ctx context.Context, c *runnerapi.Client) error {
 		f := fullRunnerFilters()
 		o := runnerapi.ListProjectRunnersOptions{ListOptions: f.ListOptions, Type: f.Type, Status: f.Status, Paused: f.Paused,
-			TagList: f.TagList, VersionPrefix: ptr("16."), Scope: ptr("specific")}
+			TagList: f.TagList, VersionPrefix: ptr("16.")}
+		//lint:ignore SA1019 deprecated parameters are part of the contract too
+		o.Scope = ptr("specific")
 		return ignore2(c.Runners.ListProjectRunners(ctx, runnerapi.ProjectID(42), &o))
 	}},
 	{"Runners.ListProjectRunners", "getApiV4ProjectsIdRunners", "project full path", func(ctx context.Context, c *runnerapi.Client) error {
@@ -90,6 +94,7 @@ var calls = []call{
 		}))
 	}},
 	{"Runners.Update", "putApiV4RunnersId", "deprecated active, tags cleared", func(ctx context.Context, c *runnerapi.Client) error {
+		//lint:ignore SA1019 deprecated parameters are part of the contract too
 		return ignore2(c.Runners.Update(ctx, 11, &runnerapi.UpdateRunnerOptions{Active: ptr(true), TagList: ptr([]string{})}))
 	}},
 	{"Runners.Pause", "putApiV4RunnersId", "", func(ctx context.Context, c *runnerapi.Client) error {
@@ -147,6 +152,7 @@ var calls = []call{
 		}))
 	}},
 	{"Runners.Register", "postApiV4Runners", "token and deprecated active only", func(ctx context.Context, c *runnerapi.Client) error {
+		//lint:ignore SA1019 deprecated parameters are part of the contract too
 		return ignore2(c.Runners.Register(ctx, &runnerapi.RegisterRunnerOptions{Token: "GR1348941conformance", Active: ptr(true)}))
 	}},
 	{"Runners.Create", "postApiV4UserRunners", "instance runner, every field (deviation: no group_id/project_id)", func(ctx context.Context, c *runnerapi.Client) error {

@@ -75,25 +75,25 @@ var deviations = []deviation{
 	{
 		Operation: "deleteApiV4Runners",
 		Spec:      "`token` is a required query parameter",
-		Server:    "`token` is read from params, body or query (§1.3, §0); the SDK sends it in the JSON body so a runner token never lands in a URL or access log",
+		Server:    "`token` is read from params, body or query (server-semantics.md §0, §1.3); the SDK sends it in the JSON body so a runner token never lands in a URL or access log",
 		Handling:  "body field `token` is validated as the declared query parameter",
 	},
 	{
 		Operation: "deleteApiV4RunnersManagers",
 		Spec:      "`token` and `system_id` are required query parameters",
-		Server:    "both are read from params, body or query (§1.3); the SDK sends them in the JSON body",
+		Server:    "both are read from params, body or query (server-semantics.md §1.3); the SDK sends them in the JSON body",
 		Handling:  "body fields `token`, `system_id` are validated as the declared query parameters",
 	},
 	{
 		Operation: "getApiV4RunnersIdJobs",
 		Spec:      "no `pagination` parameter",
-		Server:    "`pagination=keyset` switches to keyset pagination (read raw, undeclared; §1.1, §3.3)",
+		Server:    "`pagination=keyset` switches to keyset pagination (read raw, undeclared; server-semantics.md §1.1, §3.3)",
 		Handling:  "query parameter `pagination` is allowed with the single value `keyset`",
 	},
 	{
 		Operation: "postApiV4UserRunners",
 		Spec:      "`group_id` and `project_id` are both always required",
-		Server:    "`group_id` is required only for group_type, `project_id` only for project_type (§1.2)",
+		Server:    "`group_id` is required only for group_type, `project_id` only for project_type (server-semantics.md §1.2)",
 		Handling:  "both dropped from `required`; the test checks the conditional rule itself",
 	},
 }
