@@ -221,6 +221,7 @@ func TestEverySDKMethodIsDriven(t *testing.T) {
 		"RunnerControllers": reflect.TypeOf(&runnerapi.RunnerControllersService{}),
 	}
 	counts := make(map[string]int)
+	exists := make(map[string]bool)
 	for svc, typ := range services {
 		for i := 0; i < typ.NumMethod(); i++ {
 			name := svc + "." + typ.Method(i).Name
@@ -228,11 +229,13 @@ func TestEverySDKMethodIsDriven(t *testing.T) {
 				continue
 			}
 			counts[svc]++
+			exists[name] = true
 			assert.True(t, driven[name], "SDK method %s is not driven by the contract test", name)
-			delete(driven, name)
 		}
 	}
-	assert.Empty(t, driven, "calls name methods that do not exist")
+	for name := range driven {
+		assert.True(t, exists[name], "calls name %s, which is not an SDK method", name)
+	}
 	assert.Equal(t, 24, counts["Runners"], "Runners methods")
 	assert.Equal(t, 15, counts["RunnerControllers"], "RunnerControllers methods")
 }
