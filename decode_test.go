@@ -10,8 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-
-
 // Rate-limit headers are read on every answer; reading them must not allocate.
 func TestParseRateLimitDoesNotAllocate(t *testing.T) {
 	h := http.Header{}
