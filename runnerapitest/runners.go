@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -923,6 +922,3 @@ func (s *Server) resetGroupRegToken(c *call) (int, any, *apiError) {
 	g.regToken = s.st.newRegToken(regScope{kind: "group_type", id: g.id})
 	return 201, map[string]any{"token": g.regToken}, nil
 }
-
-// itoa formats an id.
-func itoa(id int64) string { return strconv.FormatInt(id, 10) }

@@ -17,6 +17,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// statusPaused is the deprecated REST status GitLab still reports for a paused runner.
+const statusPaused = runnerapi.RunnerStatus("paused")
+
 var testNow = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
 
 // do sends a raw request and returns status, headers and body.
@@ -140,7 +143,7 @@ func TestFakeStatusFromClock(t *testing.T) {
 	assert.Equal(t, runnerapi.RunnerStatusNeverContacted, st)
 	assert.Nil(t, on, "online is null when never contacted")
 	st, _ = status(paused.ID)
-	assert.Equal(t, runnerapi.RunnerStatusPaused, st)
+	assert.Equal(t, statusPaused, st)
 
 	filter := func(st runnerapi.RunnerStatus) []int64 {
 		rs, _, err := c.Runners.ListAll(ctx, &runnerapi.ListRunnersOptions{Status: &st})
@@ -389,7 +392,7 @@ func TestFakeDemoData(t *testing.T) {
 		statuses[r.Status]++
 	}
 	assert.Len(t, types, 3)
-	for _, st := range []runnerapi.RunnerStatus{runnerapi.RunnerStatusOnline, runnerapi.RunnerStatusOffline, runnerapi.RunnerStatusStale, runnerapi.RunnerStatusNeverContacted, runnerapi.RunnerStatusPaused} {
+	for _, st := range []runnerapi.RunnerStatus{runnerapi.RunnerStatusOnline, runnerapi.RunnerStatusOffline, runnerapi.RunnerStatusStale, runnerapi.RunnerStatusNeverContacted, statusPaused} {
 		assert.Positive(t, statuses[st], "a runner with status %s", st)
 	}
 	cs, _, err := c.RunnerControllers.List(ctx, nil)
