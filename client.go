@@ -129,6 +129,7 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	c.prepareHeaders()
 	c.limiterConfig()
 	c.httpClient = guardRedirects(c.httpClient)
+	c.httpClient.Transport = c.countReplays(c.httpClient.Transport)
 	c.retry = c.newRetryClient()
 	c.Runners = &RunnersService{client: c}
 	c.RunnerControllers = &RunnerControllersService{client: c}
@@ -523,7 +524,7 @@ func (c *Client) do(req *retryablehttp.Request, v any, secrets []string) (*Respo
 	defer drainAndClose(resp.Body)
 
 	r := newResponse(resp)
-	r.Attempts = state.attempts
+	r.Attempts = state.sent()
 	if err := checkResponse(resp, secrets); err != nil {
 		return r, err
 	}

@@ -9,9 +9,11 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	retryablehttp "github.com/hashicorp/go-retryablehttp"
@@ -86,7 +88,9 @@ func (c *Client) clk() clock {
 // run on the goroutine that called retryablehttp's Do, so it needs no lock.
 type callState struct {
 	method   string
-	attempts int // requests sent so far
+	attempts int // requests sent so far by the retry loop
+	// replays counts the times net/http sent a request again on its own (see replayCounter).
+	replays int
 	// wait is the server-requested wait before the next attempt (valid when hinted).
 	wait   time.Duration
 	hinted bool
@@ -382,9 +386,50 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	return 0, false
 }
 
+// sent is how many times the call's request was sent: the retry loop's
+// attempts plus the replays net/http made on its own.
+func (s *callState) sent() int { return s.attempts + s.replays }
+
+// replayCounter wraps the transport to see the requests net/http sends again
+// by itself: a GET (or HEAD) whose reused keep-alive connection is closed
+// before any answer is written again on a new connection inside a single
+// RoundTrip, invisible to the retry loop. Each such replay is added to the
+// call's attempts and logged, so Response.Attempts is what the server saw.
+type replayCounter struct {
+	next http.RoundTripper
+	c    *Client
+}
+
+// RoundTrip sends req through the wrapped transport, counting how often its request line was written.
+func (t *replayCounter) RoundTrip(req *http.Request) (*http.Response, error) {
+	var writes atomic.Int32
+	trace := &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { writes.Add(1) }}
+	resp, err := t.next.RoundTrip(req.WithContext(httptrace.WithClientTrace(req.Context(), trace)))
+	if n := int(writes.Load()) - 1; n > 0 {
+		s := callStateFrom(req.Context())
+		s.replays += n
+		if t.c.logger != nil {
+			t.c.logger.LogAttrs(req.Context(), slog.LevelDebug, "runnerapi transport replay",
+				slog.String("method", req.Method),
+				slog.String("url", sanitizeURL(req.URL, t.c.secrets())),
+				slog.Int("replays", n),
+				slog.Int("attempt", s.sent()))
+		}
+	}
+	return resp, err
+}
+
+// countReplays wraps rt (nil means http.DefaultTransport) in a replayCounter.
+func (c *Client) countReplays(rt http.RoundTripper) http.RoundTripper {
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	return &replayCounter{next: rt, c: c}
+}
+
 // transportError wraps a failure that produced no answer.
 func (c *Client) transportError(req *retryablehttp.Request, err error, secrets []string, s *callState) error {
-	attempts := s.attempts
+	attempts := s.sent()
 	if attempts == 0 && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
 		attempts = 1
 	}

@@ -321,6 +321,36 @@ func TestPOSTLostResponseOnReusedConnection(t *testing.T) {
 	assert.Equal(t, 1, posts, "the POST reached the server once")
 }
 
+// TestTransportReplayIsCounted checks that a GET which Go's transport sends
+// again by itself (its reused keep-alive connection was reset before any
+// answer) counts as two attempts on the Response and in the debug log,
+// because the server saw it twice.
+func TestTransportReplayIsCounted(t *testing.T) {
+	logs := &logRecorder{}
+	ts := newTestServer(t, WithRetry(5, 0, 0), WithLogger(slog.New(logs)))
+	var n atomic.Int32
+	ts.Mux.HandleFunc("GET /api/v4/runners/7", func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 2 {
+			resetConnection(t, w)
+			return
+		}
+		answerOK(w, r)
+	})
+	_, resp, err := ts.Client.Runners.Get(context.Background(), 7) // leaves an idle keep-alive connection
+	require.NoError(t, err)
+	require.Equal(t, 1, resp.Attempts)
+
+	_, resp, err = ts.Client.Runners.Get(context.Background(), 7)
+	require.NoError(t, err)
+	require.EqualValues(t, 3, n.Load(), "the second call reached the server twice")
+	assert.Equal(t, 2, resp.Attempts, "Attempts counts the transport's own replay")
+	replays := logs.Records("runnerapi transport replay")
+	require.Len(t, replays, 1)
+	assert.EqualValues(t, 1, replays[0].Attrs["replays"])
+	assert.EqualValues(t, 2, replays[0].Attrs["attempt"])
+	assert.Empty(t, logs.Records("runnerapi retry wait"), "the retry loop itself did not retry")
+}
+
 // TestRefusedEveryTimeReportsAttempts checks the attempt count on a
 // RequestError when no attempt ever connects, for every method.
 func TestRefusedEveryTimeReportsAttempts(t *testing.T) {
