@@ -355,16 +355,16 @@ func TestFakeConcurrentUse(t *testing.T) {
 	assert.Empty(t, s.RunnerIDs())
 }
 
-// TestFakeLargeFleet: 20,000 runners list page by page without counts past 10,000.
+// TestFakeLargeFleet: 10,500 runners list page by page without counts past 10,000.
 func TestFakeLargeFleet(t *testing.T) {
 	s := newTestFake(t)
-	s.AddRunners(20000, RunnerSpec{Tags: []string{"bulk"}})
+	s.AddRunners(10500, RunnerSpec{Tags: []string{"bulk"}})
 	n := 0
 	for _, err := range s.Client().Runners.ListAllIter(context.Background(), &runnerapi.ListRunnersOptions{TagList: []string{"bulk"}}) {
 		require.NoError(t, err)
 		n++
 	}
-	assert.Equal(t, 20000, n)
+	assert.Equal(t, 10500, n)
 }
 
 // TestFakeUser: GET /user answers the current user, as python-gitlab expects.
