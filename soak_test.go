@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"iter"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
@@ -188,6 +189,7 @@ func (s *soakStats) addToken(tok string) {
 type soakWorker struct {
 	id          int
 	c           *runnerapi.Client
+	quiet       *runnerapi.Client // c without a logger, for iterators stopped early
 	rng         *rand.Rand
 	stats       *soakStats
 	runners     []int64
@@ -237,19 +239,55 @@ func (w *soakWorker) step(ctx context.Context) {
 	}
 }
 
-// listRunners pages through GET /runners/all following X-Next-Page.
+// listRunners lists GET /runners/all in one of three ways: page by page
+// following X-Next-Page, through the iterator, or through the iterator with
+// three pages prefetched, sometimes stopping early.
 func (w *soakWorker) listRunners(ctx context.Context) {
-	key := w.key("list-runners")
-	page := int64(1)
-	for page != 0 {
-		k := fmt.Sprintf("%s-p%d", key, page)
-		_, resp, err := w.c.Runners.ListAll(ctx, &runnerapi.ListRunnersOptions{ListOptions: runnerapi.ListOptions{Page: page, PerPage: 20}}, op(k))
-		w.stats.record("list runners page", k, "", http.MethodGet, resp, err)
-		if err != nil {
-			return
+	switch w.rng.IntN(3) {
+	case 0:
+		key := w.key("list-runners")
+		page := int64(1)
+		for page != 0 {
+			k := fmt.Sprintf("%s-p%d", key, page)
+			_, resp, err := w.c.Runners.ListAll(ctx, &runnerapi.ListRunnersOptions{ListOptions: runnerapi.ListOptions{Page: page, PerPage: 20}}, op(k))
+			w.stats.record("list runners page", k, "", http.MethodGet, resp, err)
+			if err != nil {
+				return
+			}
+			page = resp.NextPage
 		}
-		page = resp.NextPage
+	case 1:
+		k := w.key("list-runners-iter")
+		w.stats.record("list runners (iterator)", k, "", http.MethodGet, nil, drain(w.c.Runners.ListAllIter(ctx, &runnerapi.ListRunnersOptions{ListOptions: runnerapi.ListOptions{PerPage: 20}}, op(k)), -1))
+	default:
+		// Stopping early cancels prefetches in flight: some are logged as
+		// attempts but never arrive, so those go through a client without a
+		// logger, and the log accounting leaves their keys out.
+		k, c, stop := w.key("list-runners-iter-prefetch"), w.c, -1
+		if w.rng.IntN(2) == 0 {
+			k, c, stop = k+"-stopped", w.quiet, w.rng.IntN(60)
+		}
+		w.stats.record("list runners (iterator, prefetch 3)", k, "", http.MethodGet, nil,
+			drain(c.Runners.ListAllIter(ctx, &runnerapi.ListRunnersOptions{ListOptions: runnerapi.ListOptions{PerPage: 10}}, op(k), runnerapi.WithPagePrefetch(3)), stop))
 	}
+}
+
+// drain consumes seq, stopping after stop items when stop >= 0, and returns the first error.
+func drain[T any](seq iter.Seq2[*T, error], stop int) error {
+	n := 0
+	for v, err := range seq {
+		if err != nil {
+			return err
+		}
+		if v == nil {
+			return errors.New("iterator yielded a nil item without an error")
+		}
+		n++
+		if n == stop {
+			break
+		}
+	}
+	return nil
 }
 
 func (w *soakWorker) getRunner(ctx context.Context) {
@@ -356,6 +394,11 @@ func (w *soakWorker) listControllerTokens(ctx context.Context) {
 		w.createController(ctx)
 		return
 	}
+	if w.rng.IntN(2) == 0 {
+		k := w.key("list-controller-tokens-iter")
+		w.stats.record("list controller tokens (iterator)", k, "", http.MethodGet, nil, drain(w.c.RunnerControllers.ListTokensIter(ctx, id, nil, op(k)), -1))
+		return
+	}
 	k := w.key("list-controller-tokens")
 	_, resp, err := w.c.RunnerControllers.ListTokens(ctx, id, nil, op(k))
 	w.stats.record("list controller tokens", k, "", http.MethodGet, resp, err)
@@ -406,6 +449,11 @@ func TestSoak(t *testing.T) {
 		runnerapi.WithMaxRetryWait(5*time.Second),
 		runnerapi.WithLogger(slog.New(logs)),
 	)
+	quiet := srv.Client(
+		runnerapi.WithHTTPClient(&http.Client{Transport: transport}),
+		runnerapi.WithRetry(10, time.Millisecond, 20*time.Millisecond),
+		runnerapi.WithMaxRetryWait(5*time.Second),
+	)
 	stats := &soakStats{ops: map[string]int{}, failures: map[string]int{}, creates: map[string]int{}, attemptsOf: map[string]int{}}
 	stats.tokens = append(stats.tokens, srv.AdminToken())
 
@@ -419,7 +467,7 @@ func TestSoak(t *testing.T) {
 		if i < total%soakWorkers {
 			n++
 		}
-		w := &soakWorker{id: i, c: c, rng: rand.New(rand.NewPCG(soakSeed, uint64(i))), stats: stats}
+		w := &soakWorker{id: i, c: c, quiet: quiet, rng: rand.New(rand.NewPCG(soakSeed, uint64(i))), stats: stats}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -443,15 +491,47 @@ func TestSoak(t *testing.T) {
 	faults.mu.Lock()
 	var postsAnswered5xx, attemptsOf5xxPosts, afterCommit int
 	afterCommitByKey := map[string]bool{}
-	var retries, arrivals, oneSecondWaits int
+	// An iterator sends all its pages under one key, so its retries are its
+	// arrivals minus its distinct pages (from the server's log).
+	recorded := srv.Requests()
+	pagesOf := map[string]map[string]bool{}
+	for _, r := range recorded {
+		if k := r.Header.Get(soakOpHdr); strings.Contains(k, "-iter") {
+			if pagesOf[k] == nil {
+				pagesOf[k] = map[string]bool{}
+			}
+			pagesOf[k][r.RawQuery] = true
+		}
+	}
+	var retries, arrivals, arrivalsOfCalls, oneSecondWaits, oneSecondWaitsIter int
+	var retriesLogged, arrivalsLogged int // without the iterators stopped early
 	for key, arr := range faults.arrivals {
 		arrivals += len(arr)
-		retries += len(arr) - 1
+		if !strings.HasSuffix(key, "-stopped") {
+			arrivalsLogged += len(arr)
+		}
 		for _, f := range arr[:len(arr)-1] {
 			if f.RetryAfter == "1" {
-				oneSecondWaits++
+				switch {
+				case strings.HasSuffix(key, "-stopped"):
+					// not logged (and a stopped iterator cancels its prefetches, waits included)
+				case strings.Contains(key, "-iter"):
+					oneSecondWaitsIter++
+				default:
+					oneSecondWaits++
+				}
 			}
 		}
+		if strings.Contains(key, "-iter") {
+			retries += len(arr) - len(pagesOf[key])
+			if !strings.HasSuffix(key, "-stopped") {
+				retriesLogged += len(arr) - len(pagesOf[key])
+			}
+			continue
+		}
+		retries += len(arr) - 1
+		retriesLogged += len(arr) - 1
+		arrivalsOfCalls += len(arr)
 		assert.Equal(t, len(arr), stats.attemptsOf[key], "%s: attempts reported on the Response or RequestError = arrivals", key)
 		if !strings.Contains(key, "create") {
 			continue
@@ -492,7 +572,6 @@ func TestSoak(t *testing.T) {
 		"every after-commit fault on a POST was reported to the caller as an error")
 
 	// The server log agrees with the fault decider about what arrived.
-	recorded := srv.Requests()
 	var soakRequests int
 	for _, r := range recorded {
 		if r.Header.Get(soakOpHdr) != "" {
@@ -508,10 +587,11 @@ func TestSoak(t *testing.T) {
 	logReplays := logs.counts["replays"]
 	logText := logs.buf.String()
 	logs.mu.Unlock()
-	assert.Equal(t, arrivals, stats.attempts, "Response.Attempts and RequestError.Attempts add up to the arrivals")
-	assert.Equal(t, arrivals, logRequests+logReplays, "the debug log shows every attempt: the retry loop's and net/http's own replays")
-	assert.Equal(t, retries, logRetries+logReplays, "one debug line per retry")
-	assert.Equal(t, oneSecondWaits, strings.Count(logText, "server_requested=true wait=1s"), "every Retry-After: 1 was honoured")
+	assert.Equal(t, arrivalsOfCalls, stats.attempts, "Response.Attempts and RequestError.Attempts add up to the arrivals (calls other than iterators)")
+	assert.Equal(t, arrivalsLogged, logRequests+logReplays, "the debug log shows every attempt: the retry loop's and net/http's own replays")
+	assert.Equal(t, retriesLogged, logRetries+logReplays, "one debug line per retry")
+	honoured := strings.Count(logText, "server_requested=true wait=1s")
+	assert.Equal(t, oneSecondWaits+oneSecondWaitsIter, honoured, "every Retry-After: 1 was honoured, and no other wait was 1 s")
 
 	// No credential in any URL, error or log line.
 	leaks := 0
@@ -558,7 +638,7 @@ func TestSoak(t *testing.T) {
 	for _, k := range kinds {
 		t.Logf("SOAK   %-32s %d", k, stats.ops[k])
 	}
-	t.Logf("SOAK Retry-After 1 s honoured: %d", oneSecondWaits)
+	t.Logf("SOAK Retry-After 1 s honoured: %d (asked: %d by calls, %d by iterator pages)", honoured, oneSecondWaits, oneSecondWaitsIter)
 	t.Logf("SOAK failures by kind: %v", stats.failures)
 	t.Logf("SOAK POSTs answered 5xx: %d, their attempts past the rate limiter: %d (must equal the count: 1 each)", postsAnswered5xx, attemptsOf5xxPosts)
 	t.Logf("SOAK after-commit POST faults: %d, reported as errors: %v", afterCommit, failedAfterCommit)
