@@ -26,14 +26,20 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// The fault-injection soak: thousands of mixed operations from concurrent
-// workers against the fake GitLab, with a seeded fault on about one request
-// in five. The full run (2,000 operations) is
+// The fault-injection soak: thousands of mixed operations (listings page by
+// page and through the iterators, gets, updates, pauses, deletes, creates of
+// runners, controllers and controller tokens) from eight concurrent workers
+// against the fake GitLab, with a seeded fault on about one request in five.
+// The full run (2,000 operations) is
 //
 //	RUNNERAPI_SOAK=full go test -race -run TestSoak -count=1 -v .
 //
 // and every other run (go test ./..., CI, -short) does 200 operations. The
-// figures are printed as "SOAK ..." lines.
+// figures are printed as "SOAK ..." lines. The fault of each request is a
+// function of the seed and of the request's identity (its operation, and how
+// often it arrived before), so a rerun injects the same faults into the same
+// operations; only the sizes of listings vary, with what concurrent workers
+// created by then.
 
 const (
 	soakSeed    = 20261123
