@@ -24,8 +24,19 @@ import (
 
 // fuzzSecret is a credential the fuzz targets inject into server answers. It
 // does not look like a GitLab token, so only the client's list of known
-// secrets can remove it, not the token-shape pattern.
-const fuzzSecret = "s3cr3t-fuzz-credential-Q9"
+// secrets can remove it, not the token-shape pattern; its characters change
+// under URL and JSON escaping, so the escaped forms are tested too.
+const fuzzSecret = "s3cr3t/fuzz+cred&Q9<x>"
+
+// fuzzSecretForms are the ways a server may echo the secret: as sent, URL
+// query- or path-escaped, or JSON-escaped the way encoding/json writes it.
+var fuzzSecretForms = []string{fuzzSecret, url.QueryEscape(fuzzSecret), url.PathEscape(fuzzSecret), jsonEscape(fuzzSecret)}
+
+// injectSecret inserts one form of the secret into s; pos chooses both the
+// form (pos%4) and the place (pos/4, modulo len(s)+1).
+func injectSecret(s []byte, pos uint) []byte {
+	return insertAt(s, pos/4, fuzzSecretForms[pos%uint(len(fuzzSecretForms))])
+}
 
 // insertAt returns s with ins inserted at pos (taken modulo len(s)+1).
 func insertAt(s []byte, pos uint, ins string) []byte {
@@ -38,7 +49,7 @@ func insertAt(s []byte, pos uint, ins string) []byte {
 
 // fuzzResponse builds the answer to a GET of /api/v4/runners/7 with the given status, type and body.
 func fuzzResponse(status int, contentType string, body []byte) *http.Response {
-	u, _ := url.Parse("https://gitlab.example.com/api/v4/runners/7?private_token=" + fuzzSecret)
+	u, _ := url.Parse("https://gitlab.example.com/api/v4/runners/7?private_token=" + url.QueryEscape(fuzzSecret))
 	h := http.Header{}
 	if contentType != "" {
 		h.Set("Content-Type", contentType)
@@ -54,7 +65,7 @@ func fuzzResponse(status int, contentType string, body []byte) *http.Response {
 // requireNoSecret fails when s holds the fuzz secret in any form a reader could recover.
 func requireNoFuzzSecret(t *testing.T, what, s string) {
 	t.Helper()
-	for _, form := range []string{fuzzSecret, url.QueryEscape(fuzzSecret), jsonEscape(fuzzSecret)} {
+	for _, form := range fuzzSecretForms {
 		if strings.Contains(s, form) {
 			t.Fatalf("%s reveals the credential: %q", what, s)
 		}
@@ -76,7 +87,7 @@ func FuzzParseErrorBody(f *testing.F) {
 	f.Fuzz(func(t *testing.T, status uint16, contentType string, body []byte, pos uint, inject bool) {
 		code := 400 + int(status)%200 // 400..599
 		if inject {
-			body = insertAt(body, pos, fuzzSecret)
+			body = injectSecret(body, pos)
 		}
 		resp := fuzzResponse(code, contentType, body)
 		err := checkResponse(resp, []string{fuzzSecret})
@@ -171,7 +182,7 @@ func fuzzDecode[T any](f *testing.F, seeds ...string) {
 	f.Add([]byte(`<html><title>502</title></html>`), uint(13), true)
 	f.Fuzz(func(t *testing.T, data []byte, pos uint, inject bool) {
 		if inject {
-			data = insertAt(data, pos, fuzzSecret)
+			data = injectSecret(data, pos)
 		}
 
 		// Through the client's decoder, as doJSON uses it.
