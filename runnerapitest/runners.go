@@ -568,31 +568,23 @@ func (s *Server) createRunner(c *call) (int, any, *apiError) {
 			return 0, nil, msgErr(403, "403 Forbidden - Insufficient permissions")
 		}
 	case "group_type":
-		gid, err := p.integer("group_id")
+		gid, err := c.runnerOwner("group_id", func(id int64) bool {
+			g := s.st.groups[id]
+			return g != nil && (c.user.admin || s.st.groupRole(c.user, g) >= RoleOwner)
+		})
 		if err != nil {
 			return 0, nil, err
 		}
-		if gid == nil {
-			return 0, nil, rawErr(400, "group_id is missing")
-		}
-		g := s.st.groups[*gid]
-		if g == nil || (!c.user.admin && s.st.groupRole(c.user, g) < RoleOwner) {
-			return 0, nil, msgErr(403, "403 Forbidden - Insufficient permissions")
-		}
-		r.groupID = g.id
+		r.groupID = gid
 	case "project_type":
-		pid, err := p.integer("project_id")
+		pid, err := c.runnerOwner("project_id", func(id int64) bool {
+			pr := s.st.projects[id]
+			return pr != nil && (c.user.admin || s.st.projectRole(c.user, pr) >= RoleMaintainer)
+		})
 		if err != nil {
 			return 0, nil, err
 		}
-		if pid == nil {
-			return 0, nil, rawErr(400, "project_id is missing")
-		}
-		pr := s.st.projects[*pid]
-		if pr == nil || (!c.user.admin && s.st.projectRole(c.user, pr) < RoleMaintainer) {
-			return 0, nil, msgErr(403, "403 Forbidden - Insufficient permissions")
-		}
-		r.projectIDs = []int64{pr.id}
+		r.projectIDs = []int64{pid}
 	}
 	if p.has("active") && p.has("paused") {
 		return 0, nil, rawErr(400, "active, paused are mutually exclusive")
@@ -609,6 +601,22 @@ func (s *Server) createRunner(c *call) (int, any, *apiError) {
 	s.st.insertRunner(r)
 	s.st.counters.RunnersCreated++
 	return 201, registrationJSON{ID: r.id, Token: r.token, TokenExpiresAt: r.tokenExpiresAt}, nil
+}
+
+// runnerOwner reads the group or project id a new runner belongs to (key is
+// required for that runner type) and checks that the user may add runners there.
+func (c *call) runnerOwner(key string, allowed func(id int64) bool) (int64, *apiError) {
+	id, err := c.params.integer(key)
+	if err != nil {
+		return 0, err
+	}
+	if id == nil {
+		return 0, rawErr(400, key+" is missing")
+	}
+	if !allowed(*id) {
+		return 0, msgErr(403, "403 Forbidden - Insufficient permissions")
+	}
+	return *id, nil
 }
 
 func (s *Server) registerRunner(c *call) (int, any, *apiError) {

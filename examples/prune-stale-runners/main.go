@@ -20,8 +20,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -31,23 +29,7 @@ import (
 	"github.com/runnerkit/runnerapi/examples/internal/exampleenv"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	err := start(ctx, os.Stdout, os.Args[1:])
-	var usage usageError
-	switch {
-	case err == nil:
-	case errors.Is(err, flag.ErrHelp):
-	case errors.As(err, &usage): // the flag package already printed it, with the usage
-		stop()
-		os.Exit(2)
-	default:
-		fmt.Fprintln(os.Stderr, "prune-stale-runners:", err)
-		stop()
-		os.Exit(1)
-	}
-}
+func main() { exampleenv.Main("prune-stale-runners", start) }
 
 // start checks the flags, connects to the backend, says which one it is, and runs the prune.
 func start(ctx context.Context, stdout io.Writer, args []string) error {
@@ -248,7 +230,7 @@ func parseFlags(out io.Writer, args []string) (config, error) {
 		if errors.Is(err, flag.ErrHelp) {
 			return cfg, err
 		}
-		return cfg, usageError{err}
+		return cfg, exampleenv.UsageError{Err: err}
 	}
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
@@ -266,12 +248,6 @@ func parseFlags(out io.Writer, args []string) (config, error) {
 	}
 	return cfg, nil
 }
-
-// usageError is a command-line error the flag package has already printed.
-type usageError struct{ err error }
-
-func (u usageError) Error() string { return u.err.Error() }
-func (u usageError) Unwrap() error { return u.err }
 
 // dayDuration is a flag.Value accepting Go durations plus a leading day count ("7d", "1d12h").
 type dayDuration time.Duration

@@ -15,8 +15,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -25,15 +23,7 @@ import (
 	"github.com/runnerkit/runnerapi/examples/internal/exampleenv"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := start(ctx, os.Stdout, os.Args[1:]); err != nil {
-		fmt.Fprintln(os.Stderr, "quickstart:", err)
-		stop()
-		os.Exit(1)
-	}
-}
+func main() { exampleenv.Main("quickstart", start) }
 
 // start connects to the backend, says which one it is, and runs the tour;
 // against a real instance only the read-only part runs.

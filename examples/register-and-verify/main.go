@@ -26,8 +26,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"strings"
 	"time"
 
@@ -35,16 +33,7 @@ import (
 	"github.com/runnerkit/runnerapi/examples/internal/exampleenv"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	err := start(ctx, os.Stdout, os.Args[1:])
-	if err != nil && !errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintln(os.Stderr, "register-and-verify:", err)
-		stop()
-		os.Exit(1)
-	}
-}
+func main() { exampleenv.Main("register-and-verify", start) }
 
 // start checks the flags, connects to the backend, says which one it is, and runs the workflow.
 func start(ctx context.Context, stdout io.Writer, args []string) error {

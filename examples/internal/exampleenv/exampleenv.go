@@ -5,9 +5,13 @@
 package exampleenv
 
 import (
+	"context"
 	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"os"
+	"os/signal"
 	"strings"
 	"time"
 
@@ -117,4 +121,29 @@ func Or(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// UsageError is a command-line error the flag package has already printed
+// with the usage; Main exits 2 for it without printing it again.
+type UsageError struct{ Err error }
+
+func (u UsageError) Error() string { return u.Err.Error() }
+func (u UsageError) Unwrap() error { return u.Err }
+
+// Main runs an example's start function with os.Args and a context that
+// ends on Ctrl-C, and turns its error into the exit code: 0 for none or
+// -help, 2 for a UsageError, else 1 after printing "name: error".
+func Main(name string, start func(ctx context.Context, stdout io.Writer, args []string) error) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	err := start(ctx, os.Stdout, os.Args[1:])
+	stop()
+	var usage UsageError
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+	case errors.As(err, &usage):
+		os.Exit(2)
+	default:
+		fmt.Fprintln(os.Stderr, name+":", err)
+		os.Exit(1)
+	}
 }
