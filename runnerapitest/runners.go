@@ -10,36 +10,43 @@ import (
 
 // routes registers every endpoint of the fake.
 func (s *Server) routes() {
-	s.handle("GET /user", s.getUser)
-	s.handle("GET /runners", s.listRunners(false))
-	s.handle("GET /runners/all", s.listRunners(true))
-	s.handle("GET /runners/{id}", s.getRunner)
-	s.handle("PUT /runners/{id}", s.updateRunner)
-	s.handle("DELETE /runners/{id}", s.deleteRunner)
-	s.handle("GET /runners/{id}/jobs", s.listJobs)
-	s.handle("GET /runners/{id}/managers", s.listManagers)
-	s.handle("GET /runners/{id}/projects", s.listRunnerProjects)
-	s.handle("POST /runners/{id}/reset_authentication_token", s.resetRunnerToken)
+	s.handle("GET /user", s.authed(s.getUser))
+	s.handle("GET /runners", s.authed(s.listRunners(false)))
+	s.handle("GET /runners/all", s.authed(s.listRunners(true)))
+	s.handle("GET /runners/{id}", s.authed(s.getRunner))
+	s.handle("PUT /runners/{id}", s.authed(s.updateRunner))
+	s.handle("DELETE /runners/{id}", s.authed(s.deleteRunner))
+	s.handle("GET /runners/{id}/jobs", s.authed(s.listJobs))
+	s.handle("GET /runners/{id}/managers", s.authed(s.listManagers))
+	s.handle("GET /runners/{id}/projects", s.authed(s.listRunnerProjects))
+	s.handle("POST /runners/{id}/reset_authentication_token", s.authed(s.resetRunnerToken))
 	s.handle("POST /runners/reset_registration_token", s.resetInstanceRegToken)
-	s.handle("POST /user/runners", s.createRunner)
+	s.handle("POST /user/runners", s.authed(s.createRunner))
 	s.handle("POST /runners", s.registerRunner)
 	s.handle("DELETE /runners", s.deleteByToken)
 	s.handle("DELETE /runners/managers", s.deleteManager)
 	s.handle("POST /runners/verify", s.verifyRunner)
 	s.handle("POST /runners/reset_authentication_token", s.resetTokenWithToken)
-	s.handle("GET /projects/{id}/runners", s.listProjectRunners)
-	s.handle("POST /projects/{id}/runners", s.enableProjectRunner)
-	s.handle("DELETE /projects/{id}/runners/{runner_id}", s.disableProjectRunner)
-	s.handle("POST /projects/{id}/runners/reset_registration_token", s.resetProjectRegToken)
-	s.handle("GET /groups/{id}/runners", s.listGroupRunners)
-	s.handle("POST /groups/{id}/runners/reset_registration_token", s.resetGroupRegToken)
+	s.handle("GET /projects/{id}/runners", s.authed(s.listProjectRunners))
+	s.handle("POST /projects/{id}/runners", s.authed(s.enableProjectRunner))
+	s.handle("DELETE /projects/{id}/runners/{runner_id}", s.authed(s.disableProjectRunner))
+	s.handle("POST /projects/{id}/runners/reset_registration_token", s.authed(s.resetProjectRegToken))
+	s.handle("GET /groups/{id}/runners", s.authed(s.listGroupRunners))
+	s.handle("POST /groups/{id}/runners/reset_registration_token", s.authed(s.resetGroupRegToken))
 	s.controllerRoutes()
 }
 
-func (s *Server) getUser(c *call) (int, any, *apiError) {
-	if err := c.authenticate(); err != nil {
-		return 0, nil, err
+// authed runs h for an authenticated user (401 otherwise).
+func (s *Server) authed(h handler) handler {
+	return func(c *call) (int, any, *apiError) {
+		if err := c.authenticate(); err != nil {
+			return 0, nil, err
+		}
+		return h(c)
 	}
+}
+
+func (s *Server) getUser(c *call) (int, any, *apiError) {
 	return 200, c.user.json(s.webBase(), s.st.created), nil
 }
 
@@ -202,9 +209,6 @@ func (c *call) listRunnerPage(f runnerFilter, visible func(*runner) bool) (int, 
 
 func (s *Server) listRunners(all bool) handler {
 	return func(c *call) (int, any, *apiError) {
-		if err := c.authenticate(); err != nil {
-			return 0, nil, err
-		}
 		scopes := statusScopes
 		if all {
 			if !c.user.admin {
@@ -226,9 +230,6 @@ func (s *Server) listRunners(all bool) handler {
 }
 
 func (s *Server) getRunner(c *call) (int, any, *apiError) {
-	if err := c.authenticate(); err != nil {
-		return 0, nil, err
-	}
 	r, err := c.findRunner("id")
 	if err != nil {
 		return 0, nil, err
@@ -246,9 +247,6 @@ func (s *Server) getRunner(c *call) (int, any, *apiError) {
 var updatableParams = []string{"description", "active", "paused", "tag_list", "run_untagged", "locked", "access_level", "maximum_timeout", "maintenance_note"}
 
 func (s *Server) updateRunner(c *call) (int, any, *apiError) {
-	if err := c.authenticate(); err != nil {
-		return 0, nil, err
-	}
 	r, err := c.findRunner("id")
 	if err != nil {
 		return 0, nil, err
@@ -351,9 +349,6 @@ func validateRunner(r *runner) *apiError {
 }
 
 func (s *Server) deleteRunner(c *call) (int, any, *apiError) {
-	if err := c.authenticate(); err != nil {
-		return 0, nil, err
-	}
 	r, err := c.findRunner("id")
 	if err != nil {
 		return 0, nil, err
@@ -375,9 +370,6 @@ func (s *Server) deleteRunner(c *call) (int, any, *apiError) {
 const offsetJobLimit = 50000
 
 func (s *Server) listJobs(c *call) (int, any, *apiError) {
-	if err := c.authenticate(); err != nil {
-		return 0, nil, err
-	}
 	r, err := c.findRunner("id")
 	if err != nil {
 		return 0, nil, err
@@ -467,9 +459,6 @@ func (s *Server) renderJobs(js []*job) []jobJSON {
 }
 
 func (s *Server) listManagers(c *call) (int, any, *apiError) {
-	if err := c.authenticate(); err != nil {
-		return 0, nil, err
-	}
 	r, err := c.findRunner("id")
 	if err != nil {
 		return 0, nil, err
@@ -482,9 +471,6 @@ func (s *Server) listManagers(c *call) (int, any, *apiError) {
 }
 
 func (s *Server) listRunnerProjects(c *call) (int, any, *apiError) {
-	if err := c.authenticate(); err != nil {
-		return 0, nil, err
-	}
 	r, err := c.findRunner("id")
 	if err != nil {
 		return 0, nil, err
@@ -519,9 +505,6 @@ func (s *Server) newRunnerToken(r *runner, created bool) {
 }
 
 func (s *Server) resetRunnerToken(c *call) (int, any, *apiError) {
-	if err := c.authenticate(); err != nil {
-		return 0, nil, err
-	}
 	r, err := c.findRunner("id")
 	if err != nil {
 		return 0, nil, err
@@ -550,9 +533,6 @@ func (s *Server) newRunner(typ string, now time.Time) *runner {
 }
 
 func (s *Server) createRunner(c *call) (int, any, *apiError) {
-	if err := c.authenticate(); err != nil {
-		return 0, nil, err
-	}
 	p := c.params
 	typ, ok := p.str("runner_type")
 	if !ok {
@@ -780,9 +760,6 @@ func (c *call) findGroup(min int) (*group, *apiError) {
 }
 
 func (s *Server) listProjectRunners(c *call) (int, any, *apiError) {
-	if err := c.authenticate(); err != nil {
-		return 0, nil, err
-	}
 	pr, err := c.findProject(RoleMaintainer)
 	if err != nil {
 		return 0, nil, err
@@ -808,9 +785,6 @@ func (s *Server) listProjectRunners(c *call) (int, any, *apiError) {
 }
 
 func (s *Server) enableProjectRunner(c *call) (int, any, *apiError) {
-	if err := c.authenticate(); err != nil {
-		return 0, nil, err
-	}
 	pr, err := c.findProject(RoleMaintainer)
 	if err != nil {
 		return 0, nil, err
@@ -847,9 +821,6 @@ func (s *Server) enableProjectRunner(c *call) (int, any, *apiError) {
 }
 
 func (s *Server) disableProjectRunner(c *call) (int, any, *apiError) {
-	if err := c.authenticate(); err != nil {
-		return 0, nil, err
-	}
 	pr, err := c.findProject(RoleMaintainer)
 	if err != nil {
 		return 0, nil, err
@@ -876,9 +847,6 @@ func (s *Server) disableProjectRunner(c *call) (int, any, *apiError) {
 }
 
 func (s *Server) resetProjectRegToken(c *call) (int, any, *apiError) {
-	if err := c.authenticate(); err != nil {
-		return 0, nil, err
-	}
 	pr, err := c.findProject(RoleMaintainer)
 	if err != nil {
 		return 0, nil, err
@@ -889,9 +857,6 @@ func (s *Server) resetProjectRegToken(c *call) (int, any, *apiError) {
 }
 
 func (s *Server) listGroupRunners(c *call) (int, any, *apiError) {
-	if err := c.authenticate(); err != nil {
-		return 0, nil, err
-	}
 	g, err := c.findGroup(RoleMaintainer)
 	if err != nil {
 		return 0, nil, err
@@ -919,9 +884,6 @@ func (s *Server) listGroupRunners(c *call) (int, any, *apiError) {
 }
 
 func (s *Server) resetGroupRegToken(c *call) (int, any, *apiError) {
-	if err := c.authenticate(); err != nil {
-		return 0, nil, err
-	}
 	g, err := c.findGroup(RoleOwner)
 	if err != nil {
 		return 0, nil, err
