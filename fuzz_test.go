@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -30,7 +31,7 @@ const fuzzSecret = "s3cr3t/fuzz+cred&Q9<x>"
 
 // fuzzSecretForms are the ways a server may echo the secret: as sent, URL
 // query- or path-escaped, or JSON-escaped the way encoding/json writes it.
-var fuzzSecretForms = []string{fuzzSecret, url.QueryEscape(fuzzSecret), url.PathEscape(fuzzSecret), jsonEscape(fuzzSecret)}
+var fuzzSecretForms = []string{fuzzSecret, url.QueryEscape(fuzzSecret), url.PathEscape(fuzzSecret), jsonEscape(fuzzSecret, true)}
 
 // injectSecret inserts one form of the secret into s; pos chooses both the
 // form (pos%4) and the place (pos/4, modulo len(s)+1).
@@ -358,4 +359,25 @@ func TestFuzzSeedCorporaExist(t *testing.T) {
 func funcName(fn any) string {
 	full := runtime.FuncForPC(reflect.ValueOf(fn).Pointer()).Name()
 	return full[strings.LastIndexByte(full, '.')+1:]
+}
+
+// checkResponse runs an error answer through the client's error path: the
+// bounded read settle does, then newErrorResponse.
+func checkResponse(resp *http.Response, secrets []string) error {
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody+secretMargin))
+	return newErrorResponse(resp, raw, secrets, time.Now())
+}
+
+// decodeBody runs a success answer through the client's decode path: the
+// bounded read settle does, then decode, wrapped as send wraps it.
+func decodeBody(resp *http.Response, v any, max int64, secrets []string) error {
+	b, err := readBody(resp.Body, resp.ContentLength, max)
+	if err == nil {
+		err = decode(resp.StatusCode, b.data, v)
+		b.release()
+	}
+	if err != nil {
+		return newDecodeError(resp, err, 1, secrets)
+	}
+	return nil
 }

@@ -35,6 +35,9 @@ type Response struct {
 	RateLimit RateLimit
 
 	// Attempts is how many times the request was sent (1 without retries).
+	// A call that made an attempt returns a non-nil *Response also with an
+	// error, so the count is here for every outcome; when no answer came
+	// (a *RequestError), the embedded *http.Response is empty (StatusCode 0).
 	Attempts int
 }
 
@@ -51,8 +54,11 @@ type RateLimit struct {
 	Reset time.Time
 }
 
-// Known reports whether the answer carried rate-limit headers.
-func (r RateLimit) Known() bool { return r.Limit > 0 || r.Remaining >= 0 }
+// Known reports whether the answer carried rate-limit headers: a Name,
+// Limit or Reset, or a Remaining count above 0. The zero RateLimit is not known.
+func (r RateLimit) Known() bool {
+	return r.Limit > 0 || r.Remaining > 0 || !r.Reset.IsZero() || r.Name != ""
+}
 
 // newResponse parses the pagination and rate-limit headers of resp.
 func newResponse(resp *http.Response) *Response {
