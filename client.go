@@ -40,8 +40,7 @@ type credential struct {
 // it with NewClient or NewClientFromEnv; a zero Client answers every call
 // with ErrInvalidInput.
 type Client struct {
-	base      *url.URL // the API root, always ending in /api/v4/
-	baseStr   string   // base.String(), the prefix of every request URL
+	base      string   // the API root, always ending in /api/v4/: the prefix of every request URL
 	userAgent []string // the User-Agent header value (cap 1)
 	auth      credential
 
@@ -93,8 +92,7 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{
-		base:             u,
-		baseStr:          u.String(),
+		base:             u.String(),
 		userAgent:        []string{defaultUserAgent},
 		policy:           defaultRetryPolicy,
 		maxResponseBytes: defaultMaxResponseBytes,
@@ -198,8 +196,8 @@ func normalizeBaseURL(raw string) (*url.URL, error) {
 
 // BaseURL returns a copy of the API root the client sends requests to, ending in "/api/v4/".
 func (c *Client) BaseURL() *url.URL {
-	u := *c.base
-	return &u
+	u, _ := url.Parse(c.base) // parsed from a *url.URL's String, so it parses
+	return u
 }
 
 // defaultTransport is a pooled transport that keeps enough idle connections
@@ -235,7 +233,7 @@ func (c *Client) newRequest(ctx context.Context, r *request, s *callState) (*ret
 		}
 	}
 
-	u := c.baseStr + r.path
+	u := c.base + r.path
 	if r.query != nil || (rc != nil && rc.query != nil) {
 		q := url.Values{}
 		if r.query != nil {
