@@ -271,7 +271,8 @@ func (c *Client) newRequest(ctx context.Context, r *request, s *callState) (*ret
 		if err != nil {
 			return nil, &ValidationError{Field: "path", Reason: "does not form a valid URL"}
 		}
-		req = &retryablehttp.Request{Request: hr}
+		s.req.Request = hr
+		req = &s.req
 	}
 	// Canonical keys and prebuilt one-element values (cap 1, so an Add
 	// elsewhere copies instead of writing into the shared array) keep the hot
@@ -317,7 +318,8 @@ func (c *Client) send(ctx context.Context, r *request, v any) (*Response, error)
 			newRequestError(req.Method, req.URL, attempts, err, s.secrets)
 	}
 	resp.Body = http.NoBody // settled in checkRetry
-	out := newResponse(resp)
+	out := &s.resp
+	parseResponse(out, resp)
 	out.Attempts = attempts
 	if err != nil && !(s.limitWait > 0 && errorStatus(resp)) {
 		return out, newRequestError(req.Method, req.URL, attempts, err, s.secrets)

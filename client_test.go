@@ -868,12 +868,20 @@ func TestAttemptTimeout(t *testing.T) {
 	require.NotNil(t, resp)
 	assert.Equal(t, 3, resp.Attempts)
 
+	// The same under a context that can be cancelled (another attempt context).
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	_, resp, err = ts.Client.Runners.Get(ctx, 1)
+	require.ErrorAs(t, err, &re)
+	assert.True(t, re.Timeout())
+	assert.Equal(t, 3, resp.Attempts)
+
 	// A POST is not sent again after a timeout: it may have been applied.
 	_, _, err = ts.Client.Runners.Create(context.Background(), &CreateRunnerOptions{RunnerType: RunnerTypeInstance})
 	require.ErrorAs(t, err, &re)
 	assert.True(t, re.Timeout())
 	assert.Equal(t, 1, re.Attempts)
-	assert.EqualValues(t, 4, got.Load())
+	assert.EqualValues(t, 7, got.Load())
 
 	for _, d := range []time.Duration{0, -time.Second} {
 		_, err := NewClient("https://h", WithAttemptTimeout(d))

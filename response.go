@@ -62,7 +62,14 @@ func (r RateLimit) Known() bool {
 
 // newResponse parses the pagination and rate-limit headers of resp.
 func newResponse(resp *http.Response) *Response {
-	r := &Response{Response: resp}
+	r := new(Response)
+	parseResponse(r, resp)
+	return r
+}
+
+// parseResponse fills r from resp's pagination and rate-limit headers.
+func parseResponse(r *Response, resp *http.Response) {
+	r.Response = resp
 	h := resp.Header
 	r.TotalItems = headerInt(h, "X-Total")
 	r.TotalPages = headerInt(h, "X-Total-Pages")
@@ -79,7 +86,6 @@ func newResponse(resp *http.Response) *Response {
 		}
 	}
 	r.RateLimit = parseRateLimit(h, time.Now())
-	return r
 }
 
 // headerInt reads a non-negative integer header; absent, empty or malformed is 0.

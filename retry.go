@@ -228,6 +228,11 @@ func withClock(clk clock) Option {
 // reach it. The hooks run on the goroutine that called retryablehttp's Do;
 // the fields the attempt timer or net/http's write loop touch are guarded.
 type callState struct {
+	// req and resp are the call's request and result, allocated with the
+	// state instead of on their own (the Get benchmark counts allocations).
+	req  retryablehttp.Request
+	resp Response
+
 	c        *Client
 	method   string
 	secrets  []string
@@ -257,7 +262,54 @@ type callState struct {
 	timer      *time.Timer
 	timedOut   bool
 	attemptCtx context.Context
-	cancel     context.CancelCauseFunc
+	cancel     context.CancelCauseFunc // cancels attemptCtx
+	// quiet is the attempt context of a call whose own context can never be
+	// cancelled (context.Background and its values): it costs no allocation
+	// besides its Done channel.
+	quiet attemptContext
+}
+
+// attemptContext is an attempt's context below a context that is never
+// done: it is done only when the attempt timer cancels it.
+type attemptContext struct {
+	context.Context // the request's context; its Done is nil
+
+	mu   sync.Mutex
+	done chan struct{}
+	err  error
+}
+
+// Done returns a channel closed when the attempt is cancelled.
+func (a *attemptContext) Done() <-chan struct{} {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.done == nil {
+		a.done = make(chan struct{})
+		if a.err != nil {
+			close(a.done)
+		}
+	}
+	return a.done
+}
+
+// Err returns the cancellation cause once the attempt is cancelled.
+func (a *attemptContext) Err() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.err
+}
+
+// cancelAttempt ends the attempt with err (the first call wins).
+func (a *attemptContext) cancelAttempt(err error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.err != nil {
+		return
+	}
+	a.err = err
+	if a.done != nil {
+		close(a.done)
+	}
 }
 
 type callStateKey struct{}
@@ -294,9 +346,7 @@ func (s *callState) expire() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.timedOut = true
-	if s.cancel != nil {
-		s.cancel(errAttemptExpired)
-	}
+	s.cancelAttempt(errAttemptExpired)
 }
 
 // errAttemptExpired is the cancellation cause of an attempt's context.
@@ -318,13 +368,29 @@ func (s *callState) stopAttempt() bool {
 func (s *callState) contextFor(parent context.Context) context.Context {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.attemptCtx == nil || s.attemptCtx.Err() != nil {
+	switch {
+	case s.attemptCtx != nil && s.attemptCtx.Err() == nil:
+		return s.attemptCtx
+	case s.attemptCtx == nil && parent.Done() == nil:
+		s.quiet.Context = parent
+		s.attemptCtx = &s.quiet
+	default:
 		s.attemptCtx, s.cancel = context.WithCancelCause(parent)
-		if s.timedOut {
-			s.cancel(errAttemptExpired)
-		}
+	}
+	if s.timedOut {
+		s.cancelAttempt(errAttemptExpired)
 	}
 	return s.attemptCtx
+}
+
+// cancelAttempt cancels the current attempt context, if any (s.mu held).
+func (s *callState) cancelAttempt(err error) {
+	switch {
+	case s.attemptCtx == &s.quiet:
+		s.quiet.cancelAttempt(err)
+	case s.cancel != nil:
+		s.cancel(err)
+	}
 }
 
 // end releases what the call holds: the timer, the attempt context and the body buffer.
