@@ -584,3 +584,33 @@ func TestEchoedSecretsInEveryFormAreRedacted(t *testing.T) {
 		}
 	}
 }
+
+// TestCleanCauseKeepsWhatCallersTestFor: a cause whose text quotes a secret
+// is replaced by a redacted stand-in that still matches the sentinels and
+// keeps Timeout(); a *url.Error keeps its shape; a clean cause is kept as is.
+func TestCleanCauseKeepsWhatCallersTestFor(t *testing.T) {
+	const sec = "s3cret-value-0123"
+	clean := errors.New("connection refused")
+	assert.Same(t, clean, cleanCause(clean, []string{sec}))
+
+	dirty := fmt.Errorf("read %q: %w", sec, context.DeadlineExceeded)
+	got := cleanCause(dirty, []string{sec})
+	assert.NotContains(t, got.Error(), sec)
+	assert.ErrorIs(t, got, context.DeadlineExceeded)
+	assert.NotErrorIs(t, got, context.Canceled)
+	var ne interface{ Timeout() bool }
+	require.ErrorAs(t, got, &ne)
+	assert.True(t, ne.Timeout(), "DeadlineExceeded is a timeout")
+	assert.True(t, got.(interface{ Temporary() bool }).Temporary())
+
+	ue := &url.Error{Op: "Get", URL: "https://h/x?private_token=" + sec, Err: errors.New("EOF")}
+	got = cleanCause(ue, []string{sec})
+	var gotURL *url.Error
+	require.ErrorAs(t, got, &gotURL)
+	assert.NotContains(t, gotURL.URL, sec)
+	assert.Equal(t, "EOF", gotURL.Err.Error())
+
+	assert.Equal(t, "a [REDACTED] b", redact(`a \163\063cret-value-0123 b`, []string{sec}), "octal escapes are decoded")
+	assert.Equal(t, `x \q \u12 y`, redact(`x \q \u12 y`, []string{sec}), "stray backslashes are kept")
+	assert.True(t, (&attemptTimeoutError{}).Temporary())
+}
