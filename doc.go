@@ -38,9 +38,9 @@
 //
 // # Which runners a list shows
 //
-// [RunnersService.List] (GET /runners) lists the caller's own runners:
-// instance runners and the runners of groups the caller owns and projects the
-// caller maintains. An administrator sees the whole instance only with
+// [RunnersService.List] (GET /runners) lists the caller's own runners: the
+// runners of groups the caller owns and of projects the caller maintains,
+// not the instance's runners. An administrator sees the whole instance only with
 // [RunnersService.ListAll] (GET /runners/all). [RunnersService.ListProjectRunners]
 // and [RunnersService.ListGroupRunners] list what a project or group may use.
 // All four take the same [RunnerFilter].
