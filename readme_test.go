@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -39,6 +40,12 @@ func readmeBlocks(t *testing.T) []readmeBlock {
 	return blocks
 }
 
+// optionalImports are packages a fragment may use beyond the prelude's; each
+// is imported only into the fragments that name it.
+var optionalImports = map[string]string{
+	"fleet": "github.com/runnerkit/runnerapi/fleet",
+}
+
 // snippetPrelude makes a README fragment a function body: ctx and client
 // are in scope, the usual packages are imported, and the fragment may
 // return an error.
@@ -55,6 +62,7 @@ import (
 
 	"github.com/runnerkit/runnerapi"
 	"github.com/runnerkit/runnerapi/runnerapitest"
+	%s
 )
 
 var (
@@ -113,7 +121,13 @@ func TestReadmeGoSnippetsBuild(t *testing.T) {
 		n++
 		src := b.code
 		if !strings.HasPrefix(src, "package ") {
-			src = snippetPrelude + src + snippetPostlude
+			var extra []string
+			for name, path := range optionalImports {
+				if strings.Contains(src, name+".") {
+					extra = append(extra, strconv.Quote(path))
+				}
+			}
+			src = fmt.Sprintf(snippetPrelude, strings.Join(extra, "\n\t")) + src + snippetPostlude
 		} else if headline == "" && strings.Contains(src, "runnerapitest.WithDemoData") {
 			headline = pkg
 			if i+1 < len(blocks) && blocks[i+1].lang == "text" {
