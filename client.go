@@ -16,7 +16,7 @@ import (
 )
 
 // Version is the version of this module, sent in the default User-Agent.
-const Version = "0.1.0"
+const Version = "0.2.0"
 
 const (
 	modulePath       = "github.com/runnerkit/runnerapi"
@@ -217,7 +217,11 @@ type request struct {
 	// noAuth marks runner-token endpoints: the user's credentials are not
 	// needed there and are not sent.
 	noAuth bool
-	opts   []RequestOption
+	// header is set after the request options, which cannot replace it (a runner token header).
+	header http.Header
+	// secrets are credentials the request carries besides the client's and the body's.
+	secrets []string
+	opts    []RequestOption
 }
 
 // headerJSON is the shared value of the Accept and Content-Type headers.
@@ -288,6 +292,9 @@ func (c *Client) newRequest(ctx context.Context, r *request, s *callState) (*ret
 			h[k] = vs
 		}
 	}
+	for k, vs := range r.header {
+		h[k] = vs
+	}
 	return req, nil
 }
 
@@ -348,10 +355,14 @@ func errorStatus(resp *http.Response) bool { return resp.StatusCode < 200 || res
 // secretsOf lists the credentials a request carries, so that no error or log built from it repeats them.
 func (c *Client) secretsOf(r *request) []string {
 	ts, ok := r.body.(interface{ secrets() []string })
-	if !ok {
+	if !ok && r.secrets == nil {
 		return c.secrets()
 	}
-	return append(ts.secrets(), c.auth.secrets...)
+	var s []string
+	if ok {
+		s = ts.secrets()
+	}
+	return append(append(s, r.secrets...), c.auth.secrets...)
 }
 
 // secrets is the client's own credential list, shared by every call (read only).

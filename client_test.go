@@ -300,7 +300,7 @@ func TestRequestOptions(t *testing.T) {
 func TestRequestOptionWithQueryAddsToOptionQuery(t *testing.T) {
 	ts := newTestServer(t)
 	ts.Mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { serveJSON(w, 200, []byte(`[]`)) })
-	_, _, err := ts.Client.Runners.List(context.Background(), &ListRunnersOptions{Paused: Ptr(true)},
+	_, _, err := ts.Client.Runners.List(context.Background(), &ListRunnersOptions{RunnerFilter: RunnerFilter{Paused: Ptr(true)}},
 		WithQuery("tag_list", "extra"), WithQuery("x", "1"), WithQuery("x", "2"))
 	require.NoError(t, err)
 	assert.Equal(t, "paused=true&tag_list=extra&x=1&x=2", ts.LastRequest(t).Query)
@@ -323,7 +323,7 @@ func TestRequestOptionsAreValidated(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ts := newTestServer(t)
-			_, _, err := ts.Client.Runners.Get(context.Background(), 6, tc.opt)
+			_, _, err := ts.Client.Runners.Get(context.Background(), 6, nil, tc.opt)
 			require.ErrorIs(t, err, ErrInvalidInput)
 			var ve *ValidationError
 			require.ErrorAs(t, err, &ve)
@@ -355,7 +355,7 @@ func TestClientUserAgent(t *testing.T) {
 func TestClientContentTypeOnlyWithBody(t *testing.T) {
 	ts := newTestServer(t)
 	ts.Mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { serveJSON(w, 200, []byte(`{}`)) })
-	_, _, err := ts.Client.Runners.Get(context.Background(), 1)
+	_, _, err := ts.Client.Runners.Get(context.Background(), 1, nil)
 	require.NoError(t, err)
 	assert.Empty(t, ts.LastRequest(t).Header.Get("Content-Type"))
 	_, _, err = ts.Client.Runners.Pause(context.Background(), 1)
@@ -395,7 +395,7 @@ func TestClientGETRetriesAreBounded(t *testing.T) {
 	ts.Mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		serveJSON(w, http.StatusServiceUnavailable, []byte(`{"message":"down"}`))
 	})
-	_, resp, err := ts.Client.Runners.Get(context.Background(), 6)
+	_, resp, err := ts.Client.Runners.Get(context.Background(), 6, nil)
 	require.ErrorIs(t, err, ErrServer)
 	assert.Len(t, ts.Requests(), 3, "the first attempt and two retries")
 	require.NotNil(t, resp)
@@ -408,7 +408,7 @@ func TestClientDoesNotRetryPOSTOn502Or503(t *testing.T) {
 		t.Run(http.StatusText(status), func(t *testing.T) {
 			ts := newTestServer(t, WithRetry(2, 0, 0))
 			ts.Mux.HandleFunc("/", statusSequence([]int{status}, `{"id":1,"token":"glrt-abcdefgh12345"}`))
-			_, resp, err := ts.Client.Runners.Create(context.Background(), &CreateRunnerOptions{RunnerType: RunnerTypeInstance})
+			_, resp, err := ts.Client.Runners.Create(context.Background(), InstanceRunnerOwner(), nil)
 			require.ErrorIs(t, err, ErrServer)
 			assert.Len(t, ts.Requests(), 1, "a POST must not be replayed: it could create a second runner")
 			assert.Equal(t, 1, resp.Attempts)
@@ -465,7 +465,7 @@ func TestClientMalformedSuccessBody(t *testing.T) {
 				w.Header().Set("Content-Type", tc.contentType)
 				_, _ = w.Write([]byte(tc.body))
 			})
-			got, resp, err := ts.Client.Runners.Get(context.Background(), 6)
+			got, resp, err := ts.Client.Runners.Get(context.Background(), 6, nil)
 			require.Error(t, err)
 			assert.Nil(t, got)
 			require.NotNil(t, resp)
@@ -489,9 +489,9 @@ func TestClientLoggerNeverLogsTokens(t *testing.T) {
 	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ts := newTestServer(t, WithLogger(logger), WithRetry(1, 0, 0))
 	ts.Mux.HandleFunc("/", statusSequence([]int{http.StatusBadGateway}, `{"id":1,"token":"t","token_expires_at":null}`))
-	_, _, err := ts.Client.Runners.Get(context.Background(), 1)
+	_, _, err := ts.Client.Runners.Get(context.Background(), 1, nil)
 	require.NoError(t, err, "the GET is retried after the 502")
-	_, _, err = ts.Client.Runners.Verify(context.Background(), &VerifyRunnerOptions{Token: "6337ff461c94fd3fa32ba3b1ff4125"})
+	_, _, err = ts.Client.Runners.Verify(context.Background(), "6337ff461c94fd3fa32ba3b1ff4125", nil)
 	require.NoError(t, err)
 	out := buf.String()
 	assert.Contains(t, out, "runnerapi request")
@@ -508,7 +508,7 @@ func TestClientIsSafeForConcurrentUse(t *testing.T) {
 	errs := make(chan error, n)
 	for i := 0; i < n; i++ {
 		go func() {
-			_, _, err := ts.Client.Runners.Get(context.Background(), 6)
+			_, _, err := ts.Client.Runners.Get(context.Background(), 6, nil)
 			errs <- err
 		}()
 	}
@@ -529,7 +529,7 @@ func TestPtr(t *testing.T) {
 func TestClientRetriesGETOnConnectionFailure(t *testing.T) {
 	ts := newTestServer(t, WithRetry(2, 0, 0))
 	ts.Close() // connections are refused from now on
-	_, resp, err := ts.Client.Runners.Get(context.Background(), 6)
+	_, resp, err := ts.Client.Runners.Get(context.Background(), 6, nil)
 	var re *RequestError
 	require.ErrorAs(t, err, &re)
 	require.NotNil(t, resp, "the attempts are reported")
@@ -542,7 +542,7 @@ func TestClientRetriesPOSTOnlyWhenNothingWasSent(t *testing.T) {
 	// A refused connection proves the request was never written, so even a POST may be sent again.
 	ts := newTestServer(t, WithRetry(2, 0, 0))
 	ts.Close()
-	_, _, err := ts.Client.Runners.Create(context.Background(), &CreateRunnerOptions{RunnerType: RunnerTypeInstance})
+	_, _, err := ts.Client.Runners.Create(context.Background(), InstanceRunnerOwner(), nil)
 	var re *RequestError
 	require.ErrorAs(t, err, &re)
 	assert.Equal(t, 3, re.Attempts)
@@ -565,7 +565,7 @@ func TestClientRetriesOn429HonouringRetryAfter(t *testing.T) {
 			})
 			var err error
 			if method == http.MethodGet {
-				_, _, err = ts.Client.Runners.Get(context.Background(), 6)
+				_, _, err = ts.Client.Runners.Get(context.Background(), 6, nil)
 			} else {
 				_, _, err = ts.Client.Runners.ResetInstanceRegistrationToken(context.Background())
 			}
@@ -604,13 +604,13 @@ func TestClientDropsCredentialsOnCrossOriginRedirect(t *testing.T) {
 	})
 	ts.Mux.HandleFunc("GET /api/v4/moved/7", func(w http.ResponseWriter, _ *http.Request) { serveJSON(w, 200, []byte(`{"id":7}`)) })
 
-	_, _, err := ts.Client.Runners.Get(context.Background(), 6, WithSudo("alice"))
+	_, _, err := ts.Client.Runners.Get(context.Background(), 6, nil, WithSudo("alice"))
 	require.NoError(t, err)
 	got := other.LastRequest(t).Header
 	assert.Empty(t, got.Get("Private-Token"), "the token must not follow a redirect to another origin")
 	assert.Empty(t, got.Get("Sudo"))
 
-	_, _, err = ts.Client.Runners.Get(context.Background(), 7)
+	_, _, err = ts.Client.Runners.Get(context.Background(), 7, nil)
 	require.NoError(t, err)
 	assert.Equal(t, testToken, ts.LastRequest(t).Header.Get("Private-Token"), "a same-origin redirect keeps credentials")
 }
@@ -684,7 +684,7 @@ func TestClientSuccessWithoutAValueIsAnError(t *testing.T) {
 				}
 				serveJSON(w, tc.status, []byte(tc.body))
 			})
-			got, resp, err := ts.Client.Runners.Get(context.Background(), 6)
+			got, resp, err := ts.Client.Runners.Get(context.Background(), 6, nil)
 			assert.Nil(t, got)
 			require.NotNil(t, resp)
 			assert.Equal(t, tc.status, resp.StatusCode)
@@ -707,7 +707,7 @@ func TestClientVerifyBodyOverMaxResponseSize(t *testing.T) {
 	ts.Mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		serveJSON(w, 200, []byte(`{"id":12345,"token":"glrt-abcdefghijklmnop"}`))
 	})
-	_, _, err := ts.Client.Runners.Verify(context.Background(), &VerifyRunnerOptions{Token: "glrt-abcdefghijklmnop"})
+	_, _, err := ts.Client.Runners.Verify(context.Background(), "glrt-abcdefghijklmnop", nil)
 	require.ErrorIs(t, err, ErrResponseTooLarge)
 	assert.ErrorIs(t, err, ErrInvalidResponse)
 	assert.NotContains(t, err.Error(), "glrt-abcdefghijklmnop")
@@ -746,7 +746,7 @@ func TestHeaderValuesWithControlCharactersAreRefused(t *testing.T) {
 			opts := append([]Option{WithRetry(4, time.Millisecond, time.Millisecond)}, tt.client...)
 			c, err := NewClient(ts.URL, opts...)
 			if err == nil {
-				_, _, err = c.Runners.Get(context.Background(), 1, tt.req...)
+				_, _, err = c.Runners.Get(context.Background(), 1, nil, tt.req...)
 			}
 			var ve *ValidationError
 			require.ErrorAs(t, err, &ve)
@@ -762,7 +762,7 @@ func TestNilContextIsInvalidInput(t *testing.T) {
 	ts := newTestServer(t)
 	ts.Mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { serveJSON(w, 200, []byte(`{"id":1}`)) })
 	var ctx context.Context                    // nil
-	_, _, err := ts.Client.Runners.Get(ctx, 1) //nolint:staticcheck // the nil context is the point
+	_, _, err := ts.Client.Runners.Get(ctx, 1, nil) //nolint:staticcheck // the nil context is the point
 	require.ErrorIs(t, err, ErrInvalidInput)
 	assert.Contains(t, err.Error(), "context must be non-nil")
 	_, err = ts.Client.Runners.Delete(ctx, 1) //nolint:staticcheck // the nil context is the point
@@ -773,7 +773,7 @@ func TestNilContextIsInvalidInput(t *testing.T) {
 // TestZeroClientIsInvalidInput: a service without a client (a zero Client's
 // services, or a zero service value) fails with ErrInvalidInput instead of panicking.
 func TestZeroClientIsInvalidInput(t *testing.T) {
-	_, _, err := (&RunnersService{}).Get(context.Background(), 1)
+	_, _, err := (&RunnersService{}).Get(context.Background(), 1, nil)
 	require.ErrorIs(t, err, ErrInvalidInput)
 	assert.Contains(t, err.Error(), "NewClient")
 	_, err = (&RunnerControllersService{}).Delete(context.Background(), 1)
@@ -820,23 +820,23 @@ func TestAttemptsAreReportedForEveryOutcome(t *testing.T) {
 	ts.Mux.HandleFunc("/api/v4/runners/3", func(w http.ResponseWriter, _ *http.Request) { serveJSON(w, 200, []byte(`{"id":`)) })
 	ctx := context.Background()
 
-	_, resp, err := ts.Client.Runners.Get(ctx, 1)
+	_, resp, err := ts.Client.Runners.Get(ctx, 1, nil)
 	require.NoError(t, err)
 	assert.Equal(t, 3, resp.Attempts)
 
-	_, resp, err = ts.Client.Runners.Get(ctx, 2)
+	_, resp, err = ts.Client.Runners.Get(ctx, 2, nil)
 	require.ErrorIs(t, err, ErrServer)
 	require.NotNil(t, resp)
 	assert.Equal(t, 3, resp.Attempts)
 
-	_, resp, err = ts.Client.Runners.Get(ctx, 3)
+	_, resp, err = ts.Client.Runners.Get(ctx, 3, nil)
 	require.ErrorIs(t, err, ErrInvalidResponse)
 	require.NotNil(t, resp)
 	assert.Equal(t, 1, resp.Attempts)
 
 	c, err := NewClient("http://"+closedAddr(t), WithRetry(2, 0, 0))
 	require.NoError(t, err)
-	_, resp, err = c.Runners.Get(ctx, 1)
+	_, resp, err = c.Runners.Get(ctx, 1, nil)
 	var re *RequestError
 	require.ErrorAs(t, err, &re)
 	require.NotNil(t, resp, "a connection failure still reports its attempts")
@@ -860,7 +860,7 @@ func TestAttemptTimeout(t *testing.T) {
 		}
 	})
 	t.Cleanup(func() { close(release) })
-	_, resp, err := ts.Client.Runners.Get(context.Background(), 1)
+	_, resp, err := ts.Client.Runners.Get(context.Background(), 1, nil)
 	var re *RequestError
 	require.ErrorAs(t, err, &re)
 	assert.True(t, re.Timeout())
@@ -871,13 +871,13 @@ func TestAttemptTimeout(t *testing.T) {
 	// The same under a context that can be cancelled (another attempt context).
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	_, resp, err = ts.Client.Runners.Get(ctx, 1)
+	_, resp, err = ts.Client.Runners.Get(ctx, 1, nil)
 	require.ErrorAs(t, err, &re)
 	assert.True(t, re.Timeout())
 	assert.Equal(t, 3, resp.Attempts)
 
 	// A POST is not sent again after a timeout: it may have been applied.
-	_, _, err = ts.Client.Runners.Create(context.Background(), &CreateRunnerOptions{RunnerType: RunnerTypeInstance})
+	_, _, err = ts.Client.Runners.Create(context.Background(), InstanceRunnerOwner(), nil)
 	require.ErrorAs(t, err, &re)
 	assert.True(t, re.Timeout())
 	assert.Equal(t, 1, re.Attempts)

@@ -98,13 +98,13 @@ func TestTrailingDataIsDecodeError(t *testing.T) {
 		if strings.HasSuffix(path, "all") {
 			_, _, err = ts.Client.Runners.ListAll(context.Background(), nil)
 		} else {
-			_, _, err = ts.Client.Runners.Get(context.Background(), 1)
+			_, _, err = ts.Client.Runners.Get(context.Background(), 1, nil)
 		}
 		require.ErrorIs(t, err, ErrInvalidResponse, body)
 	}
 	ts := newTestServer(t)
 	ts.Mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { serveJSON(w, 200, []byte(" {\"id\":1}\n\n ")) })
-	_, _, err := ts.Client.Runners.Get(context.Background(), 1)
+	_, _, err := ts.Client.Runners.Get(context.Background(), 1, nil)
 	require.NoError(t, err, "whitespace around the value is fine")
 }
 
@@ -128,14 +128,14 @@ func TestCutSuccessBodyIsRetried(t *testing.T) {
 		}
 		serveJSON(w, 200, body)
 	})
-	r, resp, err := ts.Client.Runners.Get(context.Background(), 1)
+	r, resp, err := ts.Client.Runners.Get(context.Background(), 1, nil)
 	require.NoError(t, err)
 	assert.EqualValues(t, 1, r.ID)
 	assert.Equal(t, 2, resp.Attempts)
 
 	// A POST is not sent again: the server may have acted on it.
 	n.Store(0)
-	_, resp, err = ts.Client.Runners.Create(context.Background(), &CreateRunnerOptions{RunnerType: RunnerTypeInstance})
+	_, resp, err = ts.Client.Runners.Create(context.Background(), InstanceRunnerOwner(), nil)
 	require.Error(t, err)
 	require.NotNil(t, resp)
 	assert.Equal(t, 1, resp.Attempts)
@@ -189,7 +189,7 @@ func TestHugeAnswerHeapStaysBounded(t *testing.T) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	_, _, err = c.Runners.Get(context.Background(), 1)
+	_, _, err = c.Runners.Get(context.Background(), 1, nil)
 	runtime.ReadMemStats(&after)
 	require.ErrorIs(t, err, ErrResponseTooLarge)
 	total := after.TotalAlloc - before.TotalAlloc
@@ -222,7 +222,7 @@ func TestErrorPagesKeepTheConnection(t *testing.T) {
 	require.NoError(t, err)
 	calls := *errorPageCalls
 	for i := 0; i < calls; i++ {
-		_, _, err := c.Runners.Get(context.Background(), 1)
+		_, _, err := c.Runners.Get(context.Background(), 1, nil)
 		require.ErrorIs(t, err, ErrServer)
 	}
 	t.Logf("FIGURE %d calls answered with a %d-byte error page (2 attempts each): %d TCP connections", calls, len(page), conns.Load())

@@ -200,7 +200,7 @@ func TestErrorResponseShapes(t *testing.T) {
 				w.WriteHeader(tc.status)
 				_, _ = w.Write([]byte(tc.body))
 			})
-			_, resp, err := ts.Client.Runners.Get(context.Background(), 6)
+			_, resp, err := ts.Client.Runners.Get(context.Background(), 6, nil)
 			require.Error(t, err)
 			for _, s := range allSentinels {
 				if s == tc.sentinel {
@@ -237,7 +237,7 @@ func TestErrorNotFoundAcceptance(t *testing.T) {
 	ts.Mux.HandleFunc("GET /api/v4/runners/{id}", func(w http.ResponseWriter, _ *http.Request) {
 		serveJSON(w, http.StatusNotFound, []byte(`{"message":"404 Runner Not Found"}`))
 	})
-	_, _, e := ts.Client.Runners.Get(context.Background(), 999)
+	_, _, e := ts.Client.Runners.Get(context.Background(), 999, nil)
 	require.Error(t, e)
 	assert.True(t, errors.Is(e, ErrNotFound))
 	assert.Contains(t, e.Error(), "404 Runner Not Found")
@@ -298,7 +298,7 @@ func TestErrorURLIsSanitised(t *testing.T) {
 	ts.Mux.HandleFunc("GET /api/v4/elsewhere", func(w http.ResponseWriter, _ *http.Request) {
 		serveJSON(w, http.StatusNotFound, []byte(`{"message":"404 Not Found"}`))
 	})
-	_, _, err := ts.Client.Runners.Get(context.Background(), 6)
+	_, _, err := ts.Client.Runners.Get(context.Background(), 6, nil)
 	var e *ErrorResponse
 	require.ErrorAs(t, err, &e)
 	assert.NotContains(t, e.URL, testToken)
@@ -403,11 +403,11 @@ func TestErrorsNeverContainTokens(t *testing.T) {
 	}
 	calls := map[string]func(ctx context.Context, r *RunnersService, tok string) error{
 		"Register": func(ctx context.Context, r *RunnersService, tok string) error {
-			_, _, err := r.Register(ctx, &RegisterRunnerOptions{Token: tok})
+			_, _, err := r.Register(ctx, tok, nil)
 			return err
 		},
 		"Verify": func(ctx context.Context, r *RunnersService, tok string) error {
-			_, _, err := r.Verify(ctx, &VerifyRunnerOptions{Token: tok})
+			_, _, err := r.Verify(ctx, tok, nil)
 			return err
 		},
 		"DeleteByToken": func(ctx context.Context, r *RunnersService, tok string) error {
@@ -460,7 +460,7 @@ func TestErrorsRedactTokenShapedStringsFromServer(t *testing.T) {
 	ts.Mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		serveJSON(w, http.StatusConflict, []byte(`{"message":{"token":["`+other+` already taken"]}}`))
 	})
-	_, _, err := ts.Client.Runners.Get(context.Background(), 6)
+	_, _, err := ts.Client.Runners.Get(context.Background(), 6, nil)
 	assert.ErrorIs(t, err, ErrConflict)
 	requireNoSecret(t, err, other)
 	var e *ErrorResponse
@@ -471,7 +471,7 @@ func TestErrorsRedactTokenShapedStringsFromServer(t *testing.T) {
 func TestRequestErrorNeverContainsTokens(t *testing.T) {
 	ts := newTestServer(t)
 	ts.Close() // nothing listens any more: the request fails in the transport
-	_, _, err := ts.Client.Runners.Verify(context.Background(), &VerifyRunnerOptions{Token: "6337ff461c94fd3fa32ba3b1ff4125"})
+	_, _, err := ts.Client.Runners.Verify(context.Background(), "6337ff461c94fd3fa32ba3b1ff4125", nil)
 	var re *RequestError
 	require.ErrorAs(t, err, &re)
 	requireNoSecret(t, err, "6337ff461c94fd3fa32ba3b1ff4125", testToken)
@@ -547,10 +547,10 @@ func TestErrorsShareOneFormat(t *testing.T) {
 	ts.Mux.HandleFunc("/api/v4/runners/2", func(w http.ResponseWriter, _ *http.Request) {
 		serveJSON(w, http.StatusNotFound, []byte(`{"message":"404 Runner Not Found"}`))
 	})
-	_, _, err := ts.Client.Runners.Get(context.Background(), 1)
+	_, _, err := ts.Client.Runners.Get(context.Background(), 1, nil)
 	require.ErrorIs(t, err, ErrServer)
 	assert.Equal(t, "runnerapi: GET "+ts.URL+"/api/v4/runners/1: 503 try later (after 3 attempts)", err.Error())
-	_, _, err = ts.Client.Runners.Get(context.Background(), 2)
+	_, _, err = ts.Client.Runners.Get(context.Background(), 2, nil)
 	assert.Equal(t, "runnerapi: GET "+ts.URL+"/api/v4/runners/2: 404 Runner Not Found", err.Error())
 	de := &DecodeError{Method: "GET", URL: "u", StatusCode: 200, ContentType: "text/html", Err: errors.New("bad"), Attempts: 2}
 	assert.Equal(t, "runnerapi: GET u: decoding 200 answer (text/html): bad (after 2 attempts)", de.Error())
@@ -575,7 +575,7 @@ func TestControlCharactersNeverReachErrorStrings(t *testing.T) {
 				w.WriteHeader(http.StatusBadRequest)
 				_, _ = w.Write([]byte(body))
 			})
-			_, _, err := ts.Client.Runners.Get(context.Background(), 1)
+			_, _, err := ts.Client.Runners.Get(context.Background(), 1, nil)
 			var er *ErrorResponse
 			require.ErrorAs(t, err, &er)
 			for _, s := range append(errorStrings(err), er.Message, er.Code, fmt.Sprint(er.Fields)) {

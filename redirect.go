@@ -27,7 +27,7 @@ import (
 // None of these failures is retried: they are properties of the answer, not accidents.
 
 // credentialHeaders are dropped on a redirect that leaves the configured origin.
-var credentialHeaders = []string{"Private-Token", "Authorization", "Job-Token", "Sudo", "Cookie", "Proxy-Authorization"}
+var credentialHeaders = []string{"Private-Token", "Authorization", "Job-Token", "Runner-Token", "Sudo", "Cookie", "Proxy-Authorization"}
 
 // RedirectError reports a redirect the client refused to follow. It is the
 // cause of a *RequestError (errors.As finds it).

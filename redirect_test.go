@@ -181,7 +181,7 @@ func TestRedirectDropsCredentials(t *testing.T) {
 				}
 				c, err := NewClient(rc.base(lab), am.opt, WithoutRetries(), WithHTTPClient(&http.Client{Transport: lab.transport}))
 				require.NoError(t, err)
-				got, _, err := c.Runners.Get(context.Background(), 7, WithSudo("root"))
+				got, _, err := c.Runners.Get(context.Background(), 7, nil, WithSudo("root"))
 				require.NoError(t, err)
 				assert.EqualValues(t, 7, got.ID)
 
@@ -236,7 +236,7 @@ func TestRedirectSameOriginKeepsCredentials(t *testing.T) {
 			}
 			c, err := NewClient(base(lab), am.opt, WithoutRetries(), WithHTTPClient(&http.Client{Transport: lab.transport}))
 			require.NoError(t, err)
-			_, _, err = c.Runners.Get(context.Background(), 7, WithSudo("root"))
+			_, _, err = c.Runners.Get(context.Background(), 7, nil, WithSudo("root"))
 			require.NoError(t, err)
 			hops := lab.Hops()
 			require.Len(t, hops, 2)
@@ -263,7 +263,7 @@ func TestRedirectBackToOriginStaysStripped(t *testing.T) {
 	}
 	c, err := NewClient(lab.origin.URL, WithPrivateToken(testToken), WithoutRetries(), WithHTTPClient(&http.Client{Transport: lab.transport}))
 	require.NoError(t, err)
-	_, _, err = c.Runners.Get(context.Background(), 7, WithSudo("root"))
+	_, _, err = c.Runners.Get(context.Background(), 7, nil, WithSudo("root"))
 	require.NoError(t, err)
 	hops := lab.Hops()
 	require.Len(t, hops, 3)
@@ -288,7 +288,7 @@ func TestRedirectWithBodyToAnotherOriginIsRefused(t *testing.T) {
 		}
 		c, err := NewClient(lab.origin.URL, WithPrivateToken(testToken), WithRetry(3, 0, 0), WithHTTPClient(&http.Client{Transport: lab.transport}))
 		require.NoError(t, err)
-		_, _, err = c.Runners.Register(context.Background(), &RegisterRunnerOptions{Token: regToken})
+		_, _, err = c.Runners.Register(context.Background(), regToken, nil)
 		var re *RequestError
 		require.ErrorAs(t, err, &re, "status %d", status)
 		assert.Contains(t, re.Error(), "resend the request body")
@@ -313,7 +313,7 @@ func TestRedirectGuardKeepsUserPolicy(t *testing.T) {
 	}}
 	c, err := NewClient(lab.origin.URL, WithPrivateToken(testToken), WithoutRetries(), WithHTTPClient(hc))
 	require.NoError(t, err)
-	_, _, err = c.Runners.Get(context.Background(), 7)
+	_, _, err = c.Runners.Get(context.Background(), 7, nil)
 	var er *ErrorResponse
 	require.ErrorAs(t, err, &er, "the 302 itself is the answer")
 	assert.Equal(t, http.StatusFound, er.StatusCode)
@@ -327,7 +327,7 @@ func TestRedirectLoopStops(t *testing.T) {
 	lab.route = func(server string, r *http.Request) (string, int) { return "/api/v4/runners/7", http.StatusFound }
 	c, err := NewClient(lab.origin.URL, WithRetry(3, 0, 0), WithHTTPClient(&http.Client{Transport: lab.transport}))
 	require.NoError(t, err)
-	_, _, err = c.Runners.Get(context.Background(), 7)
+	_, _, err = c.Runners.Get(context.Background(), 7, nil)
 	var re *RequestError
 	require.ErrorAs(t, err, &re)
 	assert.True(t, strings.Contains(re.Error(), "10 redirects"), re.Error())
@@ -387,7 +387,7 @@ func TestMethodChangingRedirectIsRefused(t *testing.T) {
 			return err
 		}},
 		{"Register/307-same-origin", http.StatusTemporaryRedirect, "origin", func(c *Client) error {
-			_, _, err := c.Runners.Register(context.Background(), &RegisterRunnerOptions{Token: "GR1348941registration-secret"})
+			_, _, err := c.Runners.Register(context.Background(), "GR1348941registration-secret", nil)
 			return err
 		}},
 	}
@@ -442,7 +442,7 @@ func TestCallerCheckRedirectCannotRestoreCredentials(t *testing.T) {
 			}}
 			c, err := NewClient(lab.origin.URL, am.opt, WithoutRetries(), WithHTTPClient(hc))
 			require.NoError(t, err)
-			_, _, err = c.Runners.Get(context.Background(), 7, WithSudo("root"))
+			_, _, err = c.Runners.Get(context.Background(), 7, nil, WithSudo("root"))
 			require.NoError(t, err)
 			hops := lab.Hops()
 			require.Len(t, hops, 2)
@@ -463,7 +463,7 @@ func TestBadLocationIsNotRetried(t *testing.T) {
 			c, err := NewClient(lab.origin.URL, WithPrivateToken(testToken), WithRetry(4, time.Second, 10*time.Second),
 				WithHTTPClient(&http.Client{Transport: lab.transport}), withClock(clk))
 			require.NoError(t, err)
-			_, resp, err := c.Runners.Get(context.Background(), 7)
+			_, resp, err := c.Runners.Get(context.Background(), 7, nil)
 			var re *RedirectError
 			require.ErrorAs(t, err, &re)
 			assert.Equal(t, http.StatusFound, re.StatusCode)
