@@ -761,7 +761,7 @@ func TestHeaderValuesWithControlCharactersAreRefused(t *testing.T) {
 func TestNilContextIsInvalidInput(t *testing.T) {
 	ts := newTestServer(t)
 	ts.Mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { serveJSON(w, 200, []byte(`{"id":1}`)) })
-	var ctx context.Context                    // nil
+	var ctx context.Context                         // nil
 	_, _, err := ts.Client.Runners.Get(ctx, 1, nil) //nolint:staticcheck // the nil context is the point
 	require.ErrorIs(t, err, ErrInvalidInput)
 	assert.Contains(t, err.Error(), "context must be non-nil")
