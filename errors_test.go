@@ -606,4 +606,11 @@ func TestDeepErrorBodyIsParsedInLinearTime(t *testing.T) {
 		assert.Less(t, allocs, float64(len(body)), "%s: allocations grow at most linearly", name)
 		assert.LessOrEqual(t, len(msg), maxMessageLen+len("…"), name)
 	}
+
+	// Nesting beyond maxMessageDepth is cut with "…", not walked.
+	nested := []byte(`{"message":{"k":` + strings.Repeat(`{"a":`, 3*maxMessageDepth) + `"end"` + strings.Repeat("}", 3*maxMessageDepth) + `}}`)
+	msg, _, _ := parseErrorBody(nested, "application/json")
+	assert.True(t, strings.HasSuffix(msg, "…"), msg)
+	assert.NotContains(t, msg, "end")
+	assert.LessOrEqual(t, strings.Count(msg, "a "), maxMessageDepth+1, msg)
 }
