@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -15,6 +16,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+
 )
 
 // Fuzz targets for everything the client parses from a server, or escapes
@@ -441,6 +444,39 @@ func FuzzDecodeList(f *testing.F) {
 			if r == nil {
 				t.Fatalf("element %d of %q decoded to nil without an error", i, data)
 			}
+		}
+	})
+}
+
+// FuzzRedactEscaped hides the secret, \u-, \x- or Go-quote-escaped in part or
+// whole, in arbitrary text. Property: after redaction, neither the text nor
+// its escape-decoded form holds the secret.
+func FuzzRedactEscaped(f *testing.F) {
+	f.Add("prefix SECRET suffix", uint(7), uint(3), uint8(0))
+	f.Add(`{"a":"SECRET","b":"\u0041 SECRET"}`, uint(2), uint(9), uint8(1))
+	f.Add(`\\\"x\"`, uint(0), uint(0), uint8(2))
+	f.Fuzz(func(t *testing.T, text string, pos, from uint, style uint8) {
+		sec := fuzzSecret
+		i := int(from % uint(len(sec)))
+		var esc strings.Builder
+		for _, r := range sec[i:] {
+			switch style % 3 {
+			case 0:
+				fmt.Fprintf(&esc, `\u%04x`, r)
+			case 1:
+				fmt.Fprintf(&esc, `\x%02x`, r)
+			default:
+				q := strconv.Quote(string(r))
+				esc.WriteString(q[1 : len(q)-1])
+			}
+		}
+		hidden := sec[:i] + esc.String()
+		p := int(pos % uint(len(text)+1))
+		s := text[:p] + hidden + text[p:]
+		out := redact(s, []string{sec})
+		decoded, _ := unescape(out)
+		if strings.Contains(out, sec) || strings.Contains(decoded, sec) {
+			t.Fatalf("secret survives in %q (decoded %q)", out, decoded)
 		}
 	})
 }
