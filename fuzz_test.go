@@ -16,8 +16,6 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
-
-
 )
 
 // Fuzz targets for everything the client parses from a server, or escapes
