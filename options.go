@@ -2,6 +2,7 @@ package runnerapi
 
 import (
 	"log/slog"
+	"math"
 	"net/http"
 	"strings"
 	"time"
@@ -122,6 +123,28 @@ func WithAttemptTimeout(d time.Duration) Option {
 			return &ValidationError{Field: "WithAttemptTimeout", Reason: "must be positive"}
 		}
 		c.policy.attemptTimeout = d
+		return nil
+	}
+}
+
+// WithRateLimit limits the client to rps requests per second on average with
+// bursts of up to burst requests, on top of the adaptive limit that follows
+// the server's RateLimit-* headers. Every attempt counts, retries included.
+func WithRateLimit(rps float64, burst int) Option {
+	return func(c *Client) error {
+		if !(rps > 0) || math.IsInf(rps, 0) || burst < 1 {
+			return &ValidationError{Field: "WithRateLimit", Reason: "needs a finite rps > 0 and burst >= 1"}
+		}
+		c.limiterConfig().setStatic(rps, burst)
+		return nil
+	}
+}
+
+// WithoutAdaptiveRateLimit stops the client from pacing itself by the
+// server's RateLimit-Limit/RateLimit-Remaining headers.
+func WithoutAdaptiveRateLimit() Option {
+	return func(c *Client) error {
+		c.limiterConfig().adaptive = false
 		return nil
 	}
 }
