@@ -2,7 +2,6 @@ package runnerapi
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -163,7 +162,7 @@ func decode(status int, body []byte, v any) error {
 		}
 		return errEmptyBody
 	}
-	if err := json.Unmarshal(body, v); err != nil {
+	if err := unmarshal(body, v); err != nil {
 		return err
 	}
 	rv := reflect.ValueOf(v)
