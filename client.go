@@ -338,21 +338,8 @@ type RequestOption func(*requestConfig) error
 
 // requestConfig collects what request options set.
 type requestConfig struct {
-	header   http.Header
-	query    url.Values
-	prefetch int // -1 = not set
-}
-
-// WithPagePrefetch sets the prefetch depth of one iterator call, overriding
-// WithPrefetch; 0 fetches one page at a time. Other calls ignore it.
-func WithPagePrefetch(n int) RequestOption {
-	return func(rc *requestConfig) error {
-		if n < 0 {
-			return &ValidationError{Field: "WithPagePrefetch", Reason: "must not be negative"}
-		}
-		rc.prefetch = n
-		return nil
-	}
+	header http.Header
+	query  url.Values
 }
 
 // WithIfUnmodifiedSince makes a delete conditional: GitLab answers 412
@@ -418,7 +405,7 @@ type request struct {
 
 // newHTTPRequest builds the retryable request for r.
 func (c *Client) newHTTPRequest(ctx context.Context, r *request) (*retryablehttp.Request, *requestConfig, error) {
-	rc := &requestConfig{prefetch: -1}
+	rc := &requestConfig{}
 	for _, o := range r.opts {
 		if o == nil {
 			continue
