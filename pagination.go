@@ -6,6 +6,7 @@ import (
 	"hash/maphash"
 	"iter"
 	"sync"
+	"time"
 )
 
 // Iterators over GitLab's paginated lists.
@@ -45,20 +46,30 @@ import (
 // # Prefetch
 //
 // With WithPrefetch (client) or WithPagePrefetch (one call), an offset
-// iterator keeps n page requests in flight while the caller reads: pages
-// 1..n are requested at once when the loop starts, and each page the caller
-// takes is replaced by the next one, whether or not GitLab sent the page
-// count. Items still come out in server order, an error comes out at the
-// position of the page that failed (pages after it are discarded), memory
-// stays bounded by about n+1 pages, and no request or goroutine outlives the
-// loop: on return, every fetch still running is cancelled and waited for.
+// iterator fetches ahead of the caller: pages 1..n are requested at once when
+// the loop starts, and each page the caller has read is replaced by the next
+// one, whether or not GitLab sent the page count, so n requests are in
+// flight whenever the iterator waits for the network (n-1 while the caller's
+// loop body runs). Items still come out in server order, an error comes out
+// at the position of the page that failed (pages after it are discarded),
+// memory stays bounded by about n+1 pages, and no request or goroutine
+// outlives the loop.
 //
 // The price is speculation at the end of the list: the iterator stops at the
 // first page that is empty or has an empty X-Next-Page, and the requests for
 // the pages after it, at most n-1 small ones answered with an empty list, are
-// cancelled or discarded. When GitLab sends X-Total-Pages (up to 10,000 rows)
-// the iterator requests no page past it once the first page has answered, so
-// only a list shorter than n pages costs the extra requests.
+// discarded. When GitLab sends X-Total-Pages (up to 10,000 rows) the iterator
+// requests no page past it once the first page has answered, so only a list
+// shorter than n pages costs the extra requests.
+//
+// When the loop ends (break, an error, the end of the list) while its
+// context is live, the pages still in flight that were requested before the
+// last page read arrived are given up to that page's round-trip time (at
+// most 50 ms) to finish, and are then cancelled: a cancelled HTTP/1.1
+// request closes its connection, and letting nearly finished pages complete
+// keeps those connections for the next call. When the context is done,
+// everything is cancelled at once. Either way the loop returns only after
+// every fetch has returned.
 //
 // Keyset lists cannot be requested ahead, since each cursor comes from the
 // page before: with prefetch they stay one request at a time, the next page
@@ -104,6 +115,7 @@ type pageResult[T any] struct {
 	items []*T
 	resp  *Response
 	err   error
+	took  time.Duration // from launch to answer, with prefetch
 }
 
 // chain follows the pages of one iteration and refuses the ones that would
@@ -216,37 +228,43 @@ func (w *walker[T]) sequential(ctx context.Context, at pageCursor) {
 // future is a page being fetched.
 type future[T any] struct {
 	at     pageCursor
+	start  time.Time // when it was launched
 	cancel context.CancelFunc
 	ch     chan pageResult[T] // buffered: the fetch never blocks on it
 }
 
-// prefetch keeps up to n fetches in flight ahead of the consumer: for offset
-// lists the next n pages, speculatively; for keyset lists the one page whose
-// cursor is known. Futures are consumed in page order, so items and errors
+// prefetch keeps up to n fetches ahead of the consumer: for offset lists the
+// next n pages, speculatively; for keyset lists the one page whose cursor is
+// known. Futures are consumed in page order, so items and errors
 // come out exactly where sequential iteration would put them. Every fetch
 // runs under a context that is cancelled, and waited for, before prefetch
 // returns.
 func (w *walker[T]) prefetch(ctx context.Context, n int, start pageCursor) {
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
+	// window holds the futures of consecutive pages, the next one first.
+	window := make([]*future[T], 0, n)
+	var last *future[T]    // the last page read
+	var took time.Duration // how long it took to arrive
 	defer func() {
+		if ctx.Err() == nil && last != nil {
+			settle(window, last.start.Add(took), min(took, maxSettle))
+		}
 		cancel()
 		wg.Wait()
 	}()
 	launch := func(at pageCursor) *future[T] {
 		fctx, fcancel := context.WithCancel(ctx)
-		f := &future[T]{at: at, cancel: fcancel, ch: make(chan pageResult[T], 1)}
+		f := &future[T]{at: at, start: time.Now(), cancel: fcancel, ch: make(chan pageResult[T], 1)}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			defer fcancel()
 			items, resp, err := w.fetch(fctx, at, w.opts)
-			f.ch <- pageResult[T]{items, resp, err}
+			f.ch <- pageResult[T]{items, resp, err, time.Since(f.start)}
 		}()
 		return f
 	}
-	// window holds the futures of consecutive pages, the next one first.
-	window := make([]*future[T], 0, n)
 	// hi is the last offset page launched; limit the last page by
 	// X-Total-Pages (0: unknown), past which nothing is launched.
 	var hi, limit int64
@@ -272,6 +290,7 @@ func (w *walker[T]) prefetch(ctx context.Context, n int, start pageCursor) {
 			w.yield(nil, r.err)
 			return
 		}
+		last, took = f, r.took
 		next, more, err := w.chain.next(at, len(r.items), r.resp)
 		if more {
 			// The server may skip pages: the ones it skipped are cancelled.
@@ -286,15 +305,47 @@ func (w *walker[T]) prefetch(ctx context.Context, n int, start pageCursor) {
 				window = append(window, launch(next))
 				hi = next.page
 			}
-			if !w.chain.keyset {
-				limit = r.resp.TotalPages
-				extend()
-			}
+			limit = r.resp.TotalPages
 		}
 		if !w.deliver(r.items, more, err) {
 			return
 		}
+		// Refilled only now: a caller that stops in the middle of a page
+		// leaves no request that was sent for nothing a moment ago.
+		extend()
 		at = next
+	}
+}
+
+// maxSettle bounds how long a stopped iterator waits for the pages still in
+// flight. Waiting saves their connections (a cancelled HTTP/1.1 request
+// closes its connection, and a new one costs a TCP and TLS handshake); past a
+// few round trips the handshake is the cheaper of the two.
+const maxSettle = 50 * time.Millisecond
+
+// settle waits, for up to grace in all, for the fetches of window launched
+// before the instant before to finish, and drops their results; the others
+// are left to be cancelled. The iterator calls it when the caller stopped or
+// the list ended while its context is still live: pages requested before the
+// last page read arrived have been under way about as long as it took, so
+// they are about to arrive, and letting them finish keeps their connections
+// in the pool. Pages requested after it would cost the caller a whole round
+// trip more.
+func settle[T any](window []*future[T], before time.Time, grace time.Duration) {
+	if grace <= 0 || len(window) == 0 {
+		return
+	}
+	t := time.NewTimer(grace)
+	defer t.Stop()
+	for _, f := range window {
+		if !f.start.Before(before) {
+			continue
+		}
+		select {
+		case <-f.ch:
+		case <-t.C:
+			return
+		}
 	}
 }
 
