@@ -212,7 +212,9 @@ func (f *Fleet) inventory(ctx context.Context, op string, fl *Filter, now func()
 		ctx, cancel := context.WithCancel(ctx)
 		var fetches sync.WaitGroup
 		produced := make(chan struct{})
+		stop := make(chan struct{}) // closed when the consumer is gone
 		defer func() {
+			close(stop)
 			cancel()
 			<-produced
 			fetches.Wait()
@@ -230,7 +232,7 @@ func (f *Fleet) inventory(ctx context.Context, op string, fl *Filter, now func()
 				}
 				select {
 				case order <- slot:
-				case <-ctx.Done():
+				case <-stop:
 					return
 				}
 				if err != nil {
