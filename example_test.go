@@ -20,10 +20,7 @@ func Example() {
 		log.Fatal(err)
 	}
 
-	runners, _, err := client.Runners.List(ctx, &runnerapi.ListRunnersOptions{
-		Status:  runnerapi.Ptr(runnerapi.RunnerStatusOnline),
-		TagList: []string{"docker", "linux"},
-	})
+	runners, _, err := client.Runners.List(ctx, &runnerapi.ListRunnersOptions{RunnerFilter: runnerapi.RunnerFilter{Status: runnerapi.Ptr(runnerapi.RunnerStatusOnline), TagList: []string{"docker", "linux"}}})
 	if err != nil {
 		log.Fatal(err)
 	}

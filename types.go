@@ -30,17 +30,24 @@ func (t RunnerType) Valid() bool {
 // RunnerStatus is a runner's connection status, as a filter and in answers.
 type RunnerStatus string
 
-// Runner statuses. Active and Paused are deprecated filter values (use the
-// Paused option instead); GitLab still reports "paused" in Runner.Status.
+// Runner statuses.
 const (
-	RunnerStatusOnline         RunnerStatus = "online"
-	RunnerStatusOffline        RunnerStatus = "offline"
-	RunnerStatusStale          RunnerStatus = "stale"
+	// RunnerStatusOnline: the runner contacted GitLab within the last 2 hours.
+	RunnerStatusOnline RunnerStatus = "online"
+	// RunnerStatusOffline: the last contact is older than 2 hours (as a filter it also matches stale runners).
+	RunnerStatusOffline RunnerStatus = "offline"
+	// RunnerStatusStale: no contact, and no creation, within the last 7 days.
+	RunnerStatusStale RunnerStatus = "stale"
+	// RunnerStatusNeverContacted: the runner was created or registered but never contacted GitLab.
 	RunnerStatusNeverContacted RunnerStatus = "never_contacted"
-	// Deprecated: filter with ListRunnersOptions.Paused instead.
-	RunnerStatusActive RunnerStatus = "active"
-	// Deprecated: filter with ListRunnersOptions.Paused instead.
+	// RunnerStatusPaused is what GitLab reports in Runner.Status for a paused
+	// runner that is neither stale nor never contacted; the newest servers
+	// still send it. As a filter it matches paused runners, like
+	// RunnerFilter.Paused set to true, which is the preferred form.
 	RunnerStatusPaused RunnerStatus = "paused"
+	// Deprecated: GitLab no longer reports "active"; to filter by it, set
+	// RunnerFilter.Paused to false.
+	RunnerStatusActive RunnerStatus = "active"
 )
 
 // Valid reports whether s is a status GitLab accepts as a filter.
@@ -52,6 +59,34 @@ func (s RunnerStatus) Valid() bool {
 	}
 	return false
 }
+
+// RunnerListScope is a value of the deprecated scope filter of runner lists
+// (ListRunnersOptions.Scope, ListProjectRunnersOptions.Scope): a legacy type,
+// a runner type or a status. New code filters with RunnerFilter.Type and
+// RunnerFilter.Status instead.
+type RunnerListScope string
+
+// Runner list scopes. Runners.List accepts only the status scopes; Runners.ListAll
+// and Runners.ListProjectRunners accept every one.
+const (
+	// ListScopeSpecific keeps group and project runners (legacy name).
+	ListScopeSpecific RunnerListScope = "specific"
+	// ListScopeShared keeps instance runners (legacy name).
+	ListScopeShared         RunnerListScope = "shared"
+	ListScopeInstanceType   RunnerListScope = "instance_type"
+	ListScopeGroupType      RunnerListScope = "group_type"
+	ListScopeProjectType    RunnerListScope = "project_type"
+	ListScopeActive         RunnerListScope = "active"
+	ListScopePaused         RunnerListScope = "paused"
+	ListScopeOnline         RunnerListScope = "online"
+	ListScopeOffline        RunnerListScope = "offline"
+	ListScopeNeverContacted RunnerListScope = "never_contacted"
+	ListScopeStale          RunnerListScope = "stale"
+)
+
+// Valid reports whether s is a scope GitLab knows. Whether a given list
+// accepts it is checked by the list call.
+func (s RunnerListScope) Valid() bool { return contains(allScopes, s) }
 
 // AccessLevel says which refs a runner may run jobs for.
 type AccessLevel string
@@ -97,6 +132,42 @@ func (s JobStatus) Valid() bool {
 	}
 	return false
 }
+
+// JobOrderBy is the field runner jobs are ordered by (ListRunnerJobsOptions.OrderBy).
+type JobOrderBy string
+
+// OrderByID orders runner jobs by job ID, the only order GitLab supports.
+const OrderByID JobOrderBy = "id"
+
+// Valid reports whether o is an order GitLab accepts.
+func (o JobOrderBy) Valid() bool { return o == OrderByID }
+
+// SortOrder is the direction of a sorted list (ListRunnerJobsOptions.Sort).
+type SortOrder string
+
+// Sort orders.
+const (
+	SortAsc  SortOrder = "asc"
+	SortDesc SortOrder = "desc"
+)
+
+// Valid reports whether o is asc or desc.
+func (o SortOrder) Valid() bool { return o == SortAsc || o == SortDesc }
+
+// PaginationMode selects offset or keyset pagination (ListRunnerJobsOptions.Pagination).
+type PaginationMode string
+
+// Pagination modes.
+const (
+	// PaginationOffset pages by number (Page, PerPage); the default.
+	PaginationOffset PaginationMode = "offset"
+	// PaginationKeyset pages by cursor (Cursor, Response.NextCursor); needed
+	// past GitLab's offset limit (50,000 rows by default).
+	PaginationKeyset PaginationMode = "keyset"
+)
+
+// Valid reports whether m is offset or keyset.
+func (m PaginationMode) Valid() bool { return m == PaginationOffset || m == PaginationKeyset }
 
 // JobExecutionStatus says whether a runner or runner manager is running jobs right now.
 type JobExecutionStatus string
@@ -153,7 +224,9 @@ type RunnerDetails struct {
 	ContactedAt  *time.Time `json:"contacted_at"`
 	// MaintenanceNote is empty unless the caller may update the runner.
 	MaintenanceNote string `json:"maintenance_note"`
-	// Projects is nil when requested with WithQuery("include_projects", "false").
+	// Projects is nil when requested with GetRunnerOptions.IncludeProjects
+	// set to false; otherwise admins and auditors see every project, others
+	// only those they may read.
 	Projects []*Project `json:"projects,omitempty"`
 	Groups   []*Group   `json:"groups,omitempty"`
 }
@@ -224,8 +297,13 @@ type Project struct {
 	AvatarURL      string     `json:"avatar_url,omitempty"`
 	StarCount      int64      `json:"star_count,omitempty"`
 	LastActivityAt *time.Time `json:"last_activity_at,omitempty"`
-	Visibility     string     `json:"visibility,omitempty"`
-	Namespace      *Namespace `json:"namespace,omitempty"`
+	// Visibility is "private", "internal" or "public" (newest servers).
+	Visibility string     `json:"visibility,omitempty"`
+	Namespace  *Namespace `json:"namespace,omitempty"`
+	// RepositoryStorage is the storage shard holding the repository (administrators only, newest servers).
+	RepositoryStorage string `json:"repository_storage,omitempty"`
+	// CustomAttributes are administrator-set attributes (administrators only, newest servers).
+	CustomAttributes []*CustomAttribute `json:"custom_attributes,omitempty"`
 }
 
 // License is a project's detected licence.
@@ -256,40 +334,68 @@ type Group struct {
 	WebURL string `json:"web_url"`
 }
 
-// User is a GitLab user as embedded in runner and job answers (entities
-// UserBasic and User; which fields are filled depends on the server version
-// and the caller's permissions).
+// User is a GitLab user as embedded in runner and job answers: entity
+// UserBasic in Runner.CreatedBy, entity User in Job.User. Which fields are
+// filled depends on the server version and the caller's permissions; a
+// field GitLab did not send keeps its zero value.
 type User struct {
-	ID              int64      `json:"id"`
-	Username        string     `json:"username"`
-	Name            string     `json:"name"`
-	State           string     `json:"state"`
-	Locked          bool       `json:"locked,omitempty"`
-	AvatarURL       string     `json:"avatar_url"`
-	WebURL          string     `json:"web_url"`
-	CreatedAt       *time.Time `json:"created_at,omitempty"`
-	Bio             string     `json:"bio,omitempty"`
-	Location        string     `json:"location,omitempty"`
-	PublicEmail     string     `json:"public_email,omitempty"`
-	Skype           string     `json:"skype,omitempty"`
-	Linkedin        string     `json:"linkedin,omitempty"`
-	Twitter         string     `json:"twitter,omitempty"`
-	Discord         string     `json:"discord,omitempty"`
-	WebsiteURL      string     `json:"website_url,omitempty"`
-	Organization    string     `json:"organization,omitempty"`
-	JobTitle        string     `json:"job_title,omitempty"`
-	Pronouns        string     `json:"pronouns,omitempty"`
-	Bot             bool       `json:"bot,omitempty"`
-	WorkInformation string     `json:"work_information,omitempty"`
-	LocalTime       string     `json:"local_time,omitempty"`
+	ID       int64  `json:"id"`
+	Username string `json:"username"`
+	Name     string `json:"name"`
+	// State is the account state, e.g. "active" or "blocked".
+	State string `json:"state"`
+	// Locked is true while the account is locked after failed sign-ins.
+	Locked    bool   `json:"locked,omitempty"`
+	AvatarURL string `json:"avatar_url"`
+	// AvatarPath is the avatar's path on the server (sent only with some configurations).
+	AvatarPath string `json:"avatar_path,omitempty"`
+	WebURL     string `json:"web_url"`
+	// CreatedAt is set only when the caller may read the user's profile.
+	CreatedAt   *time.Time `json:"created_at,omitempty"`
+	Bio         string     `json:"bio,omitempty"`
+	Location    string     `json:"location,omitempty"`
+	PublicEmail string     `json:"public_email,omitempty"`
+	// Deprecated: the newest GitLab no longer sends skype; older servers do.
+	Skype    string `json:"skype,omitempty"`
+	Linkedin string `json:"linkedin,omitempty"`
+	Twitter  string `json:"twitter,omitempty"`
+	Discord  string `json:"discord,omitempty"`
+	// GitHub is the user's GitHub handle (newest servers).
+	GitHub       string `json:"github,omitempty"`
+	WebsiteURL   string `json:"website_url,omitempty"`
+	Organization string `json:"organization,omitempty"`
+	JobTitle     string `json:"job_title,omitempty"`
+	Pronouns     string `json:"pronouns,omitempty"`
+	// Bot is true for bot users (project and group access tokens, service accounts).
+	Bot             bool   `json:"bot,omitempty"`
+	WorkInformation string `json:"work_information,omitempty"`
+	// LocalTime is the user's local time as GitLab renders it, e.g. "3:04 PM".
+	LocalTime string `json:"local_time,omitempty"`
+	// Followers and Following are counts, sent only where the user's
+	// profile is public to the caller (newest servers).
+	Followers int64 `json:"followers,omitempty"`
+	Following int64 `json:"following,omitempty"`
+	// IsFollowed reports whether the caller follows this user (newest servers, when sent).
+	IsFollowed *bool `json:"is_followed,omitempty"`
+	// CustomAttributes are administrator-set attributes, sent to administrators only.
+	CustomAttributes []*CustomAttribute `json:"custom_attributes,omitempty"`
+}
+
+// CustomAttribute is an administrator-set key/value attribute of a user or project.
+type CustomAttribute struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
 }
 
 // Commit is the commit a job ran on.
 type Commit struct {
-	ID             string     `json:"id"`
-	ShortID        string     `json:"short_id"`
-	Title          string     `json:"title"`
-	Message        string     `json:"message"`
+	// ID is the full commit SHA; ShortID its first 8 characters.
+	ID      string `json:"id"`
+	ShortID string `json:"short_id"`
+	// Title is the first line of Message.
+	Title   string `json:"title"`
+	Message string `json:"message"`
+	// ParentIDs are the SHAs of the parent commits.
 	ParentIDs      []string   `json:"parent_ids"`
 	AuthorName     string     `json:"author_name"`
 	AuthorEmail    string     `json:"author_email"`
@@ -298,7 +404,12 @@ type Commit struct {
 	CommitterEmail string     `json:"committer_email"`
 	CommittedDate  *time.Time `json:"committed_date"`
 	CreatedAt      *time.Time `json:"created_at"`
-	WebURL         string     `json:"web_url,omitempty"`
+	// Trailers are the Git trailers of the message ("Signed-off-by: …"),
+	// the last value per key (newest servers; nil when not sent).
+	Trailers map[string]string `json:"trailers,omitempty"`
+	// ExtendedTrailers are the Git trailers with every value per key (newest servers).
+	ExtendedTrailers map[string][]string `json:"extended_trailers,omitempty"`
+	WebURL           string              `json:"web_url,omitempty"`
 }
 
 // Pipeline is the pipeline a job belongs to (entity PipelineBasic).

@@ -188,7 +188,7 @@ func (f *Fleet) afterIdle(ctx context.Context, id int64, o DrainOptions) error {
 // busy reports whether runner id is running jobs: job_execution_status where
 // the server sends it, else whether a job of it has status running.
 func (f *Fleet) busy(ctx context.Context, id int64) (bool, error) {
-	d, _, err := f.client.Runners.Get(ctx, id, runnerapi.WithQuery("include_projects", "false"))
+	d, _, err := f.client.Runners.Get(ctx, id, noProjects)
 	if err != nil {
 		return false, err
 	}

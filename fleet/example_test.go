@@ -6,6 +6,7 @@ import (
 	"log"
 	"time"
 
+	"github.com/runnerkit/runnerapi"
 	"github.com/runnerkit/runnerapi/fleet"
 	"github.com/runnerkit/runnerapi/runnerapitest"
 )
@@ -47,7 +48,7 @@ func ExampleFleet_Inventory() {
 		log.Fatal(err)
 	}
 	stale, total := 0, 0
-	for rec, err := range f.Inventory(context.Background(), &fleet.Filter{Tags: []string{"docker"}}) {
+	for rec, err := range f.Inventory(context.Background(), &fleet.Filter{RunnerFilter: runnerapi.RunnerFilter{TagList: []string{"docker"}}}) {
 		if err != nil {
 			log.Fatal(err)
 		}

@@ -19,43 +19,38 @@ const (
 	StaleAfter   = 7 * 24 * time.Hour
 )
 
+// noProjects skips the projects of a runner's details, which a fleet operation does not need.
+var noProjects = &runnerapi.GetRunnerOptions{IncludeProjects: runnerapi.Ptr(false)}
+
 // listPageSize is the page size of runner lists (GitLab's maximum).
 const listPageSize = 100
 
-// Filter selects runners. Filters combine with AND.
+// Filter selects runners: GitLab's runner filters, plus what GitLab cannot
+// filter by itself. Filters combine with AND.
 type Filter struct {
+	// RunnerFilter is sent to GitLab (type, status, paused, tags, version prefix).
+	runnerapi.RunnerFilter
+	// Types keeps runners of any of these types, filtered by this package
+	// (GitLab takes one type); it excludes RunnerFilter.Type.
+	Types []runnerapi.RunnerType
 	// Owned lists the caller's own runners (GET /runners) instead of every
 	// runner of the instance (GET /runners/all, administrators and auditors).
 	Owned bool
-	// Types keeps runners of any of these types; empty keeps all. One type is
-	// filtered by GitLab, several by this package.
-	Types []runnerapi.RunnerType
-	// Tags keeps runners that have all of these tags.
-	Tags []string
-	// Status keeps runners with this connection status; empty keeps all.
-	Status runnerapi.RunnerStatus
-	// Paused keeps only paused (true) or only accepting (false) runners; nil keeps both.
-	Paused *bool
-	// VersionPrefix keeps runners with a manager whose version starts with it, e.g. "17.".
-	VersionPrefix string
 }
 
+// validate checks what the SDK does not: Types. The SDK checks RunnerFilter
+// before the list request is sent.
 func (fl *Filter) validate(field string) error {
 	if fl == nil {
 		return nil
+	}
+	if fl.Type != nil && len(fl.Types) > 0 {
+		return &runnerapi.ValidationError{Field: field + ".Types", Reason: "Type and Types are mutually exclusive"}
 	}
 	for i, t := range fl.Types {
 		if !t.Valid() {
 			return &runnerapi.ValidationError{Field: field + ".Types[" + strconv.Itoa(i) + "]",
 				Reason: strconv.Quote(string(t)) + " is not instance_type, group_type or project_type"}
-		}
-	}
-	if fl.Status != "" && !fl.Status.Valid() {
-		return &runnerapi.ValidationError{Field: field + ".Status", Reason: strconv.Quote(string(fl.Status)) + " is not a runner status"}
-	}
-	for i, t := range fl.Tags {
-		if t == "" {
-			return &runnerapi.ValidationError{Field: field + ".Tags[" + strconv.Itoa(i) + "]", Reason: "must not be empty"}
 		}
 	}
 	return nil
@@ -67,16 +62,9 @@ func (fl *Filter) options() *runnerapi.ListRunnersOptions {
 	if fl == nil {
 		return o
 	}
+	o.RunnerFilter = fl.RunnerFilter
 	if len(fl.Types) == 1 {
 		o.Type = runnerapi.Ptr(fl.Types[0])
-	}
-	if fl.Status != "" {
-		o.Status = runnerapi.Ptr(fl.Status)
-	}
-	o.Paused = fl.Paused
-	o.TagList = fl.Tags
-	if fl.VersionPrefix != "" {
-		o.VersionPrefix = runnerapi.Ptr(fl.VersionPrefix)
 	}
 	return o
 }
@@ -305,6 +293,6 @@ func (f *Fleet) details(ctx context.Context, sem chan struct{}, id int64) (*runn
 		return nil, err
 	}
 	defer func() { <-sem }()
-	d, _, err := f.client.Runners.Get(ctx, id, runnerapi.WithQuery("include_projects", "false"))
+	d, _, err := f.client.Runners.Get(ctx, id, noProjects)
 	return d, err
 }

@@ -94,8 +94,8 @@ func TestInventoryFilters(t *testing.T) {
 		{"all", nil, append(append(ids(inst), ids(grp)...), ids(prj)...)},
 		{"one type", &fleet.Filter{Types: []runnerapi.RunnerType{runnerapi.RunnerTypeGroup}}, ids(grp)},
 		{"two types", &fleet.Filter{Types: []runnerapi.RunnerType{runnerapi.RunnerTypeGroup, runnerapi.RunnerTypeProject}}, append(ids(grp), ids(prj)...)},
-		{"tags", &fleet.Filter{Tags: []string{"docker", "linux"}}, ids(inst)},
-		{"type and tag", &fleet.Filter{Types: []runnerapi.RunnerType{runnerapi.RunnerTypeInstance, runnerapi.RunnerTypeProject}, Tags: []string{"linux"}}, append(ids(inst), ids(prj)...)},
+		{"tags", &fleet.Filter{RunnerFilter: runnerapi.RunnerFilter{TagList: []string{"docker", "linux"}}}, ids(inst)},
+		{"type and tag", &fleet.Filter{Types: []runnerapi.RunnerType{runnerapi.RunnerTypeInstance, runnerapi.RunnerTypeProject}, RunnerFilter: runnerapi.RunnerFilter{TagList: []string{"linux"}}}, append(ids(inst), ids(prj)...)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -119,8 +119,8 @@ func TestInventoryBadFilterSendsNothing(t *testing.T) {
 		field string
 	}{
 		{fleet.Filter{Types: []runnerapi.RunnerType{"instance_type", "shared"}}, "Filter.Types[1]"},
-		{fleet.Filter{Status: "sleeping"}, "Filter.Status"},
-		{fleet.Filter{Tags: []string{"a", ""}}, "Filter.Tags[1]"},
+		{fleet.Filter{RunnerFilter: runnerapi.RunnerFilter{Status: runnerapi.Ptr(runnerapi.RunnerStatus("sleeping"))}}, "ListRunnersOptions.Status"},
+		{fleet.Filter{RunnerFilter: runnerapi.RunnerFilter{Type: runnerapi.Ptr(runnerapi.RunnerTypeGroup)}, Types: []runnerapi.RunnerType{runnerapi.RunnerTypeGroup}}, "Filter.Types"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.field, func(t *testing.T) {

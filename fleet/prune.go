@@ -81,8 +81,8 @@ func (f *Fleet) PlanPrune(ctx context.Context, policy *PrunePolicy) (*Plan, erro
 	if err := p.Filter.validate("PrunePolicy"); err != nil {
 		return nil, err
 	}
-	if p.Status == "" && p.OlderThan >= StaleAfter {
-		p.Status = runnerapi.RunnerStatusStale
+	if p.Status == nil && p.OlderThan >= StaleAfter {
+		p.Status = runnerapi.Ptr(runnerapi.RunnerStatusStale)
 	}
 	scan := f.clock.Now()
 	plan := &Plan{ScanTime: scan, Cutoff: scan.Add(-p.OlderThan)}

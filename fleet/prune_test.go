@@ -96,9 +96,9 @@ func TestPlanPruneTypeTagAndKeep(t *testing.T) {
 		kept   int
 	}{
 		{"instance only", fleet.PrunePolicy{Filter: fleet.Filter{Types: []runnerapi.RunnerType{runnerapi.RunnerTypeInstance}}}, []int64{inst.ID, instKeep.ID}, 0},
-		{"docker tag", fleet.PrunePolicy{Filter: fleet.Filter{Tags: []string{"docker"}}}, []int64{inst.ID, instKeep.ID, grp.ID}, 0},
-		{"group with k8s", fleet.PrunePolicy{Filter: fleet.Filter{Types: []runnerapi.RunnerType{runnerapi.RunnerTypeGroup}, Tags: []string{"k8s"}}}, []int64{grp.ID}, 0},
-		{"keep", fleet.PrunePolicy{Filter: fleet.Filter{Tags: []string{"docker"}}, Keep: keep}, []int64{inst.ID, grp.ID}, 1},
+		{"docker tag", fleet.PrunePolicy{Filter: fleet.Filter{RunnerFilter: runnerapi.RunnerFilter{TagList: []string{"docker"}}}}, []int64{inst.ID, instKeep.ID, grp.ID}, 0},
+		{"group with k8s", fleet.PrunePolicy{Filter: fleet.Filter{Types: []runnerapi.RunnerType{runnerapi.RunnerTypeGroup}, RunnerFilter: runnerapi.RunnerFilter{TagList: []string{"k8s"}}}}, []int64{grp.ID}, 0},
+		{"keep", fleet.PrunePolicy{Filter: fleet.Filter{RunnerFilter: runnerapi.RunnerFilter{TagList: []string{"docker"}}}, Keep: keep}, []int64{inst.ID, grp.ID}, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -94,11 +94,11 @@ func (f *Fleet) RenewToken(ctx context.Context, token string, before time.Durati
 	case store == nil:
 		return nil, &runnerapi.ValidationError{Field: "store", Reason: "must not be nil"}
 	}
-	verify := &runnerapi.VerifyRunnerOptions{Token: token}
+	verify := &runnerapi.VerifyRunnerOptions{}
 	if opts != nil && opts.SystemID != "" {
 		verify.SystemID = runnerapi.Ptr(opts.SystemID)
 	}
-	v, _, err := f.client.Runners.Verify(ctx, verify)
+	v, _, err := f.client.Runners.Verify(ctx, token, verify)
 	if err != nil {
 		return nil, fmt.Errorf("fleet: verify runner token: %w", err)
 	}
@@ -119,7 +119,7 @@ func (f *Fleet) RenewToken(ctx context.Context, token string, before time.Durati
 			return nil, fmt.Errorf("fleet: reset runner token: %w", err)
 		}
 		// Did the reset take effect? The old token tells.
-		_, _, verr := f.client.Runners.Verify(ctx, verify)
+		_, _, verr := f.client.Runners.Verify(ctx, token, verify)
 		switch {
 		case errors.Is(verr, runnerapi.ErrForbidden):
 			return nil, &TokenLostError{Err: err}

@@ -44,7 +44,7 @@ func (s *stored) store(_ context.Context, tok runnerapi.TokenWithExpiry) error {
 // valid reports whether token verifies on the fake.
 func valid(t *testing.T, e *env, token string) bool {
 	t.Helper()
-	_, _, err := e.srv.Client().Runners.Verify(context.Background(), &runnerapi.VerifyRunnerOptions{Token: token})
+	_, _, err := e.srv.Client().Runners.Verify(context.Background(), token, nil)
 	if err != nil {
 		require.ErrorIs(t, err, runnerapi.ErrForbidden)
 		return false

@@ -198,9 +198,20 @@ func (ff *filterFlags) register(fs *flag.FlagSet) {
 }
 
 func (ff *filterFlags) filter(owned bool) (fleet.Filter, error) {
-	fl := fleet.Filter{Owned: owned, Tags: split(ff.tags), Status: runnerapi.RunnerStatus(ff.status)}
+	fl := fleet.Filter{Owned: owned, RunnerFilter: runnerapi.RunnerFilter{TagList: split(ff.tags)}}
 	for _, t := range split(ff.types) {
-		fl.Types = append(fl.Types, runnerapi.RunnerType(t))
+		typ := runnerapi.RunnerType(t)
+		if !typ.Valid() {
+			return fl, usagef("-type: %q is not instance_type, group_type or project_type", t)
+		}
+		fl.Types = append(fl.Types, typ)
+	}
+	if ff.status != "" {
+		st := runnerapi.RunnerStatus(ff.status)
+		if !st.Valid() {
+			return fl, usagef("-status: %q is not a runner status", ff.status)
+		}
+		fl.Status = &st
 	}
 	if ff.paused != "" {
 		b, err := strconv.ParseBool(ff.paused)
@@ -208,14 +219,6 @@ func (ff *filterFlags) filter(owned bool) (fleet.Filter, error) {
 			return fl, usagef("-paused: %q is not true or false", ff.paused)
 		}
 		fl.Paused = &b
-	}
-	for i, t := range fl.Types {
-		if !t.Valid() {
-			return fl, usagef("-type: %q is not instance_type, group_type or project_type", fl.Types[i])
-		}
-	}
-	if fl.Status != "" && !fl.Status.Valid() {
-		return fl, usagef("-status: %q is not a runner status", ff.status)
 	}
 	return fl, nil
 }

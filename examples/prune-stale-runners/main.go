@@ -113,7 +113,7 @@ func parseFlags(out io.Writer, args []string) (*fleet.PrunePolicy, bool, error) 
 	for _, t := range split(*types) {
 		p.Types = append(p.Types, runnerapi.RunnerType(t))
 	}
-	p.Tags = split(*tags)
+	p.TagList = split(*tags)
 	return p, *apply, nil
 }
 
