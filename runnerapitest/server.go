@@ -62,9 +62,40 @@ type config struct {
 // stale after 7 days), timestamps and rate-limit windows.
 func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
 
-// WithDemoData seeds the demo fleet described in demo.go's DemoData
-// (users, tokens, groups, projects, runners of every type and status with
-// managers and jobs, registration tokens, and two runner controllers).
+// WithDemoData seeds a realistic fleet. Its contents, with the ids a fresh
+// server assigns (times are relative to the server clock's now):
+//
+// Users: 1 root (administrator, token AdminToken() = glpat-runnerapitest-admin-0001),
+// 2 maria (not an administrator, token DemoUserToken = glpat-runnerapitest-maria-0001;
+// Maintainer of group acme, hence of every project below it).
+//
+// Groups: 1 acme, 2 acme/infra, 3 acme/web. Projects: 1 acme/infra/platform,
+// 2 acme/web/api, 3 acme/web/site. Every group and project has a random
+// registration token (Namespace.RegistrationToken; the instance's is
+// InstanceRegistrationToken()).
+//
+// Runners (25), each with one manager unless noted:
+//
+//	1-4   instance  shared-docker-large     online (3 min), created by root
+//	5-6   instance  shared-arm64            online (20 min), created by root
+//	7-8   instance  shared-windows          offline (5 h), run_untagged false
+//	9-11  instance  legacy-ci-box           stale (45 days)
+//	12-13 instance  spare-autoscaler        paused (contacted 30 min ago)
+//	14-16 group     acme-k8s (acme)         online (10 min), created by maria
+//	17-18 group     web-builders (acme/web) stale (12 days)
+//	19    project   platform-deployer       online, locked, ref_protected, 1 h timeout, created by maria
+//	20-21 project   api-integration         online (90 min), assigned to api and site
+//	22    project   site-preview            never contacted, no manager
+//	23-24 instance  new-fleet-node          never contacted, no manager
+//	25    instance  abandoned-registration  stale (never contacted, 20 days old)
+//
+// Jobs: 8 on each of runners 1, 5, 7, 9, 12 and 14 (ids 1-48, in the three
+// projects, user maria, statuses success/failed/canceled and one running job
+// per runner, manager s_0e1a2b3c4d5e).
+//
+// Runner controllers: 1 "job admission policy" (enabled, instance scope,
+// tokens 1 used 10 min ago and 2 never used) and 2 "canary policy" (dry_run,
+// scoped to runner 5, token 3 used 3 days ago).
 func WithDemoData() Option { return func(c *config) { c.demo = true } }
 
 // WithExternalURL makes Link headers name this base URL (GitLab builds them
