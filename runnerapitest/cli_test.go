@@ -3,6 +3,7 @@ package runnerapitest
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"os/exec"
 	"strconv"
 	"testing"
@@ -18,6 +19,9 @@ import (
 func TestPythonGitlabCLI(t *testing.T) {
 	bin, err := exec.LookPath("python-gitlab")
 	if err != nil {
+		if os.Getenv("RUNNERAPI_REQUIRE_PYTHON_GITLAB") != "" {
+			t.Fatal("python-gitlab is required (RUNNERAPI_REQUIRE_PYTHON_GITLAB is set) but not installed: apt-get install -y gitlab-cli")
+		}
 		t.Skip("python-gitlab is not installed; install Debian's gitlab-cli package (apt-get install -y gitlab-cli) to run this test")
 	}
 	s := newTestFake(t)
