@@ -20,8 +20,9 @@ type DrainOptions struct {
 	// Maintenance, when set, runs once for each runner as soon as it is idle.
 	Maintenance Op
 	// Unpause lets each runner pick up jobs again after its maintenance
-	// succeeded (or, without Maintenance, once it is idle). Runners stay
-	// paused otherwise, also after a timeout or a failure.
+	// succeeded (or, without Maintenance, once it is idle), also a runner
+	// that was already paused before the drain. Runners stay paused
+	// otherwise, also after a timeout or a failure.
 	Unpause bool
 }
 

@@ -1,9 +1,24 @@
 // Package fleet runs the operations people who operate GitLab runners
-// automate, on top of runnerapi: an inventory that streams every runner with
-// its details and managers, a stale-runner prune planned first and applied
-// with conditional deletes, a drain that pauses runners and waits for their
-// jobs to finish, bulk changes with bounded concurrency, and the renewal of a
-// runner's own authentication token.
+// automate, on top of runnerapi. A Fleet (New) offers:
+//
+//   - Inventory: streams every runner a Filter selects with its details and
+//     managers, fetched concurrently, plus derived facts (a Record); memory
+//     stays proportional to the concurrency, not to the fleet.
+//
+//   - PlanPrune and ApplyPrune: the runners idle past a cutoff (GitLab's
+//     stale rule by default), planned without changing anything, then
+//     deleted only if unchanged since the scan (If-Unmodified-Since).
+//
+//   - Drain: pause runners, wait until their jobs finish, run a maintenance
+//     step, optionally unpause.
+//
+//   - Each, Pause, Unpause: any per-runner operation with bounded
+//     concurrency, the client's rate-limit pacing and prompt cancellation.
+//
+//   - RenewToken: a runner renews its own authentication token before it
+//     expires, without ever losing it silently.
+//
+// A prune, for example:
 //
 //	f, err := fleet.New(client, fleet.WithConcurrency(16))
 //	plan, err := f.PlanPrune(ctx, &fleet.PrunePolicy{OlderThan: 30 * 24 * time.Hour})
@@ -11,11 +26,15 @@
 //	if err := report.Err(); err != nil { … }
 //
 // Every bulk operation returns a Report with one Item per runner it was given:
-// done, skipped with a reason, or failed with a typed error. Nothing is
-// retried by this package: the client's retry policy applies to each request,
-// so a POST is never replayed after a failure that may have taken effect.
-// Requests are paced by the client's rate limiter (see runnerapi.WithRateLimit
-// and the adaptive pacing that follows GitLab's RateLimit-* headers).
+// done, skipped with a reason, or failed with a typed error, with counts, the
+// duration and an Err that joins the failures. Nothing is retried by this
+// package: the client's retry policy applies to each request, so a POST is
+// never replayed after a failure that may have taken effect. Requests are
+// paced by the client's rate limiter (see runnerapi.WithRateLimit and the
+// adaptive pacing that follows GitLab's RateLimit-* headers).
+//
+// Tests run it on runnerapitest with a shared Clock (WithClock), so that
+// staleness, token expiry and the waits of Drain follow the fake's time.
 package fleet
 
 import (

@@ -140,6 +140,9 @@ func days(d time.Duration) string {
 // runner changed after the scan is skipped (GitLab's 412), never deleted; one
 // already gone is skipped too. GitLab compares whole seconds, so a runner
 // changed within the second of the scan, before it, is also skipped.
+//
+// The scan time comes from the Fleet's clock. If that clock runs ahead of
+// GitLab's, a change made in the gap goes unnoticed; keep clocks in sync.
 func (f *Fleet) ApplyPrune(ctx context.Context, plan *Plan) *Report {
 	if plan == nil {
 		rep := f.newReport("prune", nil)
