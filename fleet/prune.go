@@ -135,11 +135,15 @@ func days(d time.Duration) string {
 	return strconv.FormatInt(int64(d/(24*time.Hour)), 10) + "d"
 }
 
-// ApplyPrune deletes the plan's candidates, each only if it has not changed
-// since plan.ScanTime (DELETE /runners/:id with If-Unmodified-Since). A
-// runner changed after the scan is skipped (GitLab's 412), never deleted; one
-// already gone is skipped too. GitLab compares whole seconds, so a runner
-// changed within the second of the scan, before it, is also skipped.
+// ApplyPrune deletes the plan's candidates. Right before each delete it
+// reads the runner again and skips it if it contacted GitLab since the scan:
+// GitLab records contacts without changing updated_at, so the conditional
+// delete alone would not notice a stale runner that came back. The delete
+// itself is conditional on the runner being unchanged since plan.ScanTime
+// (DELETE /runners/:id with If-Unmodified-Since): a runner changed after the
+// scan is skipped (GitLab's 412), never deleted; one already gone is skipped
+// too. GitLab compares whole seconds, so a runner changed within the second
+// of the scan, before it, is also skipped.
 //
 // The scan time comes from the Fleet's clock. If that clock runs ahead of
 // GitLab's, a change made in the gap goes unnoticed; keep clocks in sync.
@@ -150,13 +154,27 @@ func (f *Fleet) ApplyPrune(ctx context.Context, plan *Plan) *Report {
 		return f.finish(rep)
 	}
 	since := plan.ScanTime
+	last := make(map[int64]time.Time, len(plan.Candidates))
+	for _, c := range plan.Candidates {
+		last[c.ID] = c.LastActivity
+	}
+	gone := Skip("already deleted (404)")
 	return f.eachOp(ctx, f.newReport("prune", plan.IDs()), func(ctx context.Context, id int64) error {
-		_, err := f.client.Runners.Delete(ctx, id, runnerapi.WithIfUnmodifiedSince(since))
+		d, _, err := f.client.Runners.Get(ctx, id, noProjects)
+		switch {
+		case errors.Is(err, runnerapi.ErrNotFound):
+			return gone
+		case err != nil:
+			return err
+		case d.ContactedAt != nil && d.ContactedAt.After(last[id]):
+			return Skip("contacted GitLab since the scan (at " + d.ContactedAt.UTC().Format(time.RFC3339) + ")")
+		}
+		_, err = f.client.Runners.Delete(ctx, id, runnerapi.WithIfUnmodifiedSince(since))
 		switch {
 		case errors.Is(err, runnerapi.ErrPreconditionFailed):
 			return Skip("changed since the scan at " + since.UTC().Format(time.RFC3339) + " (412 Precondition Failed)")
 		case errors.Is(err, runnerapi.ErrNotFound):
-			return Skip("already deleted (404)")
+			return gone
 		}
 		return err
 	})

@@ -162,7 +162,7 @@ func TestApplyPruneSkipsRunnersTouchedAfterTheScan(t *testing.T) {
 		assert.False(t, exists)
 	}
 	dels := e.requests(http.MethodDelete, "/runners/")
-	require.Len(t, dels, 4)
+	require.Len(t, dels, 3, "the runner found gone on the re-read gets no DELETE")
 	for _, d := range dels {
 		assert.Equal(t, t0.Format(http.TimeFormat), d.Header.Get("If-Unmodified-Since"))
 	}
@@ -175,15 +175,17 @@ func TestApplyPrunePartialFailures(t *testing.T) {
 	require.NoError(t, err)
 	e.srv.AddFault(http.MethodDelete, fmt.Sprintf("/runners/%d", rs[1].ID), 1, runnerapitest.Fault{Status: http.StatusInternalServerError})
 	e.srv.AddFault(http.MethodDelete, fmt.Sprintf("/runners/%d", rs[3].ID), 1, runnerapitest.Fault{Status: http.StatusForbidden})
+	e.srv.AddFault(http.MethodDelete, fmt.Sprintf("/runners/%d", rs[4].ID), 1, runnerapitest.Fault{Status: http.StatusNotFound})
 	rep := e.fleet.ApplyPrune(context.Background(), plan)
-	assert.Equal(t, [3]int{3, 0, 2}, [3]int{rep.Done, rep.Skipped, rep.Failed})
+	assert.Equal(t, [3]int{2, 1, 2}, [3]int{rep.Done, rep.Skipped, rep.Failed})
+	assert.Equal(t, "already deleted (404)", rep.Items[4].Reason, "gone between the re-read and the delete")
 	assert.ErrorIs(t, rep.Items[1].Err, runnerapi.ErrServer)
 	assert.ErrorIs(t, rep.Items[3].Err, runnerapi.ErrForbidden)
 	err = rep.Err()
 	assert.ErrorIs(t, err, runnerapi.ErrServer)
 	assert.ErrorIs(t, err, runnerapi.ErrForbidden)
 	assert.Contains(t, err.Error(), fmt.Sprintf("fleet: prune runner %d:", rs[1].ID))
-	assert.Equal(t, []int64{rs[1].ID, rs[3].ID}, e.srv.RunnerIDs())
+	assert.Equal(t, []int64{rs[1].ID, rs[3].ID, rs[4].ID}, e.srv.RunnerIDs())
 }
 
 func TestPlanPruneReportsRunnersItCouldNotExamine(t *testing.T) {
@@ -204,4 +206,26 @@ func TestApplyPruneNilPlan(t *testing.T) {
 	rep := e.fleet.ApplyPrune(context.Background(), nil)
 	assert.ErrorIs(t, rep.Err(), runnerapi.ErrInvalidInput)
 	assert.Empty(t, e.srv.Requests())
+}
+
+// GitLab records a runner's contacts without touching updated_at (and only
+// every 40-55 minutes), so If-Unmodified-Since alone does not protect a
+// stale runner that comes back between plan and apply.
+func TestApplyPruneSkipsRunnersThatContactedGitLabAfterTheScan(t *testing.T) {
+	e := newEnv(t)
+	rs := e.srv.AddRunners(3, runnerapitest.RunnerSpec{CreatedAt: t0.Add(-30 * day), ContactedAt: ago(20 * day)})
+	plan, err := e.fleet.PlanPrune(context.Background(), nil)
+	require.NoError(t, err)
+	require.Equal(t, ids(rs), plan.IDs())
+
+	e.clock.Advance(time.Minute)
+	_, _, err = e.srv.Client().Runners.Verify(context.Background(), rs[1].Token, nil) // the runner is back
+	require.NoError(t, err)
+
+	rep := e.fleet.ApplyPrune(context.Background(), plan)
+	require.NoError(t, rep.Err())
+	assert.Equal(t, [3]int{2, 1, 0}, [3]int{rep.Done, rep.Skipped, rep.Failed})
+	assert.Equal(t, fleet.Skipped, rep.Items[1].Outcome)
+	assert.Contains(t, rep.Items[1].Reason, "contacted GitLab since the scan")
+	assert.Equal(t, []int64{rs[1].ID}, e.srv.RunnerIDs())
 }
