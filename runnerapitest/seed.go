@@ -263,6 +263,14 @@ func (s *Server) SetRegistrationEnabled(on bool) {
 	s.st.regDisabled = !on
 }
 
+// SetJobRouter makes GET /runners/router/discovery answer serverURL (the
+// job router's KAS address); "" (the default) answers 501 Not Implemented.
+func (s *Server) SetJobRouter(serverURL string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.st.jobRouter = serverURL
+}
+
 // SetControllersLicensed switches the Ultimate licence of runner
 // controllers; without it every controller endpoint answers 404.
 func (s *Server) SetControllersLicensed(on bool) {
