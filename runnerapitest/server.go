@@ -238,7 +238,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case f.Reset:
 		resetConnection(w)
 	case f.Status != 0:
-		writeFault(w, f)
+		writeFault(w, f, s.now())
 	case committed != nil:
 		// AfterCommit alone (or with Latency): the real answer, applied once.
 		for k, vs := range committed.Header() {
