@@ -19,7 +19,7 @@ import (
 )
 
 // Version is the version of this module, sent in the default User-Agent.
-const Version = "0.1.0"
+const Version = "0.2.0"
 
 const (
 	modulePath       = "github.com/runnerkit/runnerapi"

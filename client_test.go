@@ -298,7 +298,7 @@ func TestRequestOptions(t *testing.T) {
 func TestRequestOptionWithQueryAddsToOptionQuery(t *testing.T) {
 	ts := newTestServer(t)
 	ts.Mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { serveJSON(w, 200, []byte(`[]`)) })
-	_, _, err := ts.Client.Runners.List(context.Background(), &ListRunnersOptions{Paused: Ptr(true)},
+	_, _, err := ts.Client.Runners.List(context.Background(), &ListRunnersOptions{RunnerFilter: RunnerFilter{Paused: Ptr(true)}},
 		WithQuery("tag_list", "extra"), WithQuery("x", "1"), WithQuery("x", "2"))
 	require.NoError(t, err)
 	assert.Equal(t, "paused=true&tag_list=extra&x=1&x=2", ts.LastRequest(t).Query)
@@ -321,7 +321,7 @@ func TestRequestOptionsAreValidated(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ts := newTestServer(t)
-			_, _, err := ts.Client.Runners.Get(context.Background(), 6, tc.opt)
+			_, _, err := ts.Client.Runners.Get(context.Background(), 6, nil, tc.opt)
 			require.ErrorIs(t, err, ErrInvalidInput)
 			var ve *ValidationError
 			require.ErrorAs(t, err, &ve)
@@ -353,7 +353,7 @@ func TestClientUserAgent(t *testing.T) {
 func TestClientContentTypeOnlyWithBody(t *testing.T) {
 	ts := newTestServer(t)
 	ts.Mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { serveJSON(w, 200, []byte(`{}`)) })
-	_, _, err := ts.Client.Runners.Get(context.Background(), 1)
+	_, _, err := ts.Client.Runners.Get(context.Background(), 1, nil)
 	require.NoError(t, err)
 	assert.Empty(t, ts.LastRequest(t).Header.Get("Content-Type"))
 	_, _, err = ts.Client.Runners.Pause(context.Background(), 1)
@@ -393,7 +393,7 @@ func TestClientGETRetriesAreBounded(t *testing.T) {
 	ts.Mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		serveJSON(w, http.StatusServiceUnavailable, []byte(`{"message":"down"}`))
 	})
-	_, resp, err := ts.Client.Runners.Get(context.Background(), 6)
+	_, resp, err := ts.Client.Runners.Get(context.Background(), 6, nil)
 	require.ErrorIs(t, err, ErrServer)
 	assert.Len(t, ts.Requests(), 3, "the first attempt and two retries")
 	require.NotNil(t, resp)
@@ -406,7 +406,7 @@ func TestClientDoesNotRetryPOSTOn502Or503(t *testing.T) {
 		t.Run(http.StatusText(status), func(t *testing.T) {
 			ts := newTestServer(t, WithRetry(2, 0, 0))
 			ts.Mux.HandleFunc("/", statusSequence([]int{status}, `{"id":1,"token":"glrt-abcdefgh12345"}`))
-			_, resp, err := ts.Client.Runners.Create(context.Background(), &CreateRunnerOptions{RunnerType: RunnerTypeInstance})
+			_, resp, err := ts.Client.Runners.Create(context.Background(), InstanceRunnerOwner(), nil)
 			require.ErrorIs(t, err, ErrServer)
 			assert.Len(t, ts.Requests(), 1, "a POST must not be replayed: it could create a second runner")
 			assert.Equal(t, 1, resp.Attempts)
@@ -463,7 +463,7 @@ func TestClientMalformedSuccessBody(t *testing.T) {
 				w.Header().Set("Content-Type", tc.contentType)
 				_, _ = w.Write([]byte(tc.body))
 			})
-			got, resp, err := ts.Client.Runners.Get(context.Background(), 6)
+			got, resp, err := ts.Client.Runners.Get(context.Background(), 6, nil)
 			require.Error(t, err)
 			assert.Nil(t, got)
 			require.NotNil(t, resp)
@@ -487,9 +487,9 @@ func TestClientLoggerNeverLogsTokens(t *testing.T) {
 	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ts := newTestServer(t, WithLogger(logger), WithRetry(1, 0, 0))
 	ts.Mux.HandleFunc("/", statusSequence([]int{http.StatusBadGateway}, `{"id":1,"token":"t","token_expires_at":null}`))
-	_, _, err := ts.Client.Runners.Get(context.Background(), 1)
+	_, _, err := ts.Client.Runners.Get(context.Background(), 1, nil)
 	require.NoError(t, err, "the GET is retried after the 502")
-	_, _, err = ts.Client.Runners.Verify(context.Background(), &VerifyRunnerOptions{Token: "6337ff461c94fd3fa32ba3b1ff4125"})
+	_, _, err = ts.Client.Runners.Verify(context.Background(), "6337ff461c94fd3fa32ba3b1ff4125", nil)
 	require.NoError(t, err)
 	out := buf.String()
 	assert.Contains(t, out, "runnerapi request")
@@ -506,7 +506,7 @@ func TestClientIsSafeForConcurrentUse(t *testing.T) {
 	errs := make(chan error, n)
 	for i := 0; i < n; i++ {
 		go func() {
-			_, _, err := ts.Client.Runners.Get(context.Background(), 6)
+			_, _, err := ts.Client.Runners.Get(context.Background(), 6, nil)
 			errs <- err
 		}()
 	}
@@ -527,7 +527,7 @@ func TestPtr(t *testing.T) {
 func TestClientRetriesGETOnConnectionFailure(t *testing.T) {
 	ts := newTestServer(t, WithRetry(2, 0, 0))
 	ts.Close() // connections are refused from now on
-	_, resp, err := ts.Client.Runners.Get(context.Background(), 6)
+	_, resp, err := ts.Client.Runners.Get(context.Background(), 6, nil)
 	var re *RequestError
 	require.ErrorAs(t, err, &re)
 	assert.Nil(t, resp)
@@ -539,7 +539,7 @@ func TestClientRetriesPOSTOnlyWhenNothingWasSent(t *testing.T) {
 	// A refused connection proves the request was never written, so even a POST may be sent again.
 	ts := newTestServer(t, WithRetry(2, 0, 0))
 	ts.Close()
-	_, _, err := ts.Client.Runners.Create(context.Background(), &CreateRunnerOptions{RunnerType: RunnerTypeInstance})
+	_, _, err := ts.Client.Runners.Create(context.Background(), InstanceRunnerOwner(), nil)
 	var re *RequestError
 	require.ErrorAs(t, err, &re)
 	assert.Equal(t, 3, re.Attempts)
@@ -562,7 +562,7 @@ func TestClientRetriesOn429HonouringRetryAfter(t *testing.T) {
 			})
 			var err error
 			if method == http.MethodGet {
-				_, _, err = ts.Client.Runners.Get(context.Background(), 6)
+				_, _, err = ts.Client.Runners.Get(context.Background(), 6, nil)
 			} else {
 				_, _, err = ts.Client.Runners.ResetInstanceRegistrationToken(context.Background())
 			}
@@ -601,13 +601,13 @@ func TestClientDropsCredentialsOnCrossOriginRedirect(t *testing.T) {
 	})
 	ts.Mux.HandleFunc("GET /api/v4/moved/7", func(w http.ResponseWriter, _ *http.Request) { serveJSON(w, 200, []byte(`{"id":7}`)) })
 
-	_, _, err := ts.Client.Runners.Get(context.Background(), 6, WithSudo("alice"))
+	_, _, err := ts.Client.Runners.Get(context.Background(), 6, nil, WithSudo("alice"))
 	require.NoError(t, err)
 	got := other.LastRequest(t).Header
 	assert.Empty(t, got.Get("Private-Token"), "the token must not follow a redirect to another origin")
 	assert.Empty(t, got.Get("Sudo"))
 
-	_, _, err = ts.Client.Runners.Get(context.Background(), 7)
+	_, _, err = ts.Client.Runners.Get(context.Background(), 7, nil)
 	require.NoError(t, err)
 	assert.Equal(t, testToken, ts.LastRequest(t).Header.Get("Private-Token"), "a same-origin redirect keeps credentials")
 }
@@ -681,7 +681,7 @@ func TestClientSuccessWithoutAValueIsAnError(t *testing.T) {
 				}
 				serveJSON(w, tc.status, []byte(tc.body))
 			})
-			got, resp, err := ts.Client.Runners.Get(context.Background(), 6)
+			got, resp, err := ts.Client.Runners.Get(context.Background(), 6, nil)
 			assert.Nil(t, got)
 			require.NotNil(t, resp)
 			assert.Equal(t, tc.status, resp.StatusCode)
@@ -704,7 +704,7 @@ func TestClientVerifyBodyOverMaxResponseSize(t *testing.T) {
 	ts.Mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		serveJSON(w, 200, []byte(`{"id":12345,"token":"glrt-abcdefghijklmnop"}`))
 	})
-	_, _, err := ts.Client.Runners.Verify(context.Background(), &VerifyRunnerOptions{Token: "glrt-abcdefghijklmnop"})
+	_, _, err := ts.Client.Runners.Verify(context.Background(), "glrt-abcdefghijklmnop", nil)
 	require.ErrorIs(t, err, ErrResponseTooLarge)
 	assert.ErrorIs(t, err, ErrInvalidResponse)
 	assert.NotContains(t, err.Error(), "glrt-abcdefghijklmnop")

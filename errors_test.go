@@ -200,7 +200,7 @@ func TestErrorResponseShapes(t *testing.T) {
 				w.WriteHeader(tc.status)
 				_, _ = w.Write([]byte(tc.body))
 			})
-			_, resp, err := ts.Client.Runners.Get(context.Background(), 6)
+			_, resp, err := ts.Client.Runners.Get(context.Background(), 6, nil)
 			require.Error(t, err)
 			for _, s := range allSentinels {
 				if s == tc.sentinel {
@@ -237,7 +237,7 @@ func TestErrorNotFoundAcceptance(t *testing.T) {
 	ts.Mux.HandleFunc("GET /api/v4/runners/{id}", func(w http.ResponseWriter, _ *http.Request) {
 		serveJSON(w, http.StatusNotFound, []byte(`{"message":"404 Runner Not Found"}`))
 	})
-	_, _, e := ts.Client.Runners.Get(context.Background(), 999)
+	_, _, e := ts.Client.Runners.Get(context.Background(), 999, nil)
 	require.Error(t, e)
 	assert.True(t, errors.Is(e, ErrNotFound))
 	assert.Contains(t, e.Error(), "404 Runner Not Found")
@@ -298,7 +298,7 @@ func TestErrorURLIsSanitised(t *testing.T) {
 	ts.Mux.HandleFunc("GET /api/v4/elsewhere", func(w http.ResponseWriter, _ *http.Request) {
 		serveJSON(w, http.StatusNotFound, []byte(`{"message":"404 Not Found"}`))
 	})
-	_, _, err := ts.Client.Runners.Get(context.Background(), 6)
+	_, _, err := ts.Client.Runners.Get(context.Background(), 6, nil)
 	var e *ErrorResponse
 	require.ErrorAs(t, err, &e)
 	assert.NotContains(t, e.URL, testToken)
@@ -408,11 +408,11 @@ func TestErrorsNeverContainTokens(t *testing.T) {
 	}
 	calls := map[string]func(ctx context.Context, r *RunnersService, tok string) error{
 		"Register": func(ctx context.Context, r *RunnersService, tok string) error {
-			_, _, err := r.Register(ctx, &RegisterRunnerOptions{Token: tok})
+			_, _, err := r.Register(ctx, tok, nil)
 			return err
 		},
 		"Verify": func(ctx context.Context, r *RunnersService, tok string) error {
-			_, _, err := r.Verify(ctx, &VerifyRunnerOptions{Token: tok})
+			_, _, err := r.Verify(ctx, tok, nil)
 			return err
 		},
 		"DeleteByToken": func(ctx context.Context, r *RunnersService, tok string) error {
@@ -465,7 +465,7 @@ func TestErrorsRedactTokenShapedStringsFromServer(t *testing.T) {
 	ts.Mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		serveJSON(w, http.StatusConflict, []byte(`{"message":{"token":["`+other+` already taken"]}}`))
 	})
-	_, _, err := ts.Client.Runners.Get(context.Background(), 6)
+	_, _, err := ts.Client.Runners.Get(context.Background(), 6, nil)
 	assert.ErrorIs(t, err, ErrConflict)
 	requireNoSecret(t, err, other)
 	var e *ErrorResponse
@@ -476,7 +476,7 @@ func TestErrorsRedactTokenShapedStringsFromServer(t *testing.T) {
 func TestRequestErrorNeverContainsTokens(t *testing.T) {
 	ts := newTestServer(t)
 	ts.Close() // nothing listens any more: the request fails in the transport
-	_, _, err := ts.Client.Runners.Verify(context.Background(), &VerifyRunnerOptions{Token: "6337ff461c94fd3fa32ba3b1ff4125"})
+	_, _, err := ts.Client.Runners.Verify(context.Background(), "6337ff461c94fd3fa32ba3b1ff4125", nil)
 	var re *RequestError
 	require.ErrorAs(t, err, &re)
 	requireNoSecret(t, err, "6337ff461c94fd3fa32ba3b1ff4125", testToken)

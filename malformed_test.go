@@ -25,7 +25,7 @@ type malformedCall struct {
 // malformedCalls spans both services, GET and POST, lists and single objects.
 var malformedCalls = []malformedCall{
 	{"Runners.Get", "GET /api/v4/runners/7", false, func(ctx context.Context, c *Client) (bool, *Response, error) {
-		v, r, err := c.Runners.Get(ctx, 7)
+		v, r, err := c.Runners.Get(ctx, 7, nil)
 		return v == nil, r, err
 	}},
 	{"Runners.List", "GET /api/v4/runners", true, func(ctx context.Context, c *Client) (bool, *Response, error) {
@@ -41,7 +41,7 @@ var malformedCalls = []malformedCall{
 		return v == nil, r, err
 	}},
 	{"Runners.Create", "POST /api/v4/user/runners", false, func(ctx context.Context, c *Client) (bool, *Response, error) {
-		v, r, err := c.Runners.Create(ctx, &CreateRunnerOptions{RunnerType: RunnerTypeInstance})
+		v, r, err := c.Runners.Create(ctx, InstanceRunnerOwner(), nil)
 		return v == nil, r, err
 	}},
 	{"Runners.ResetAuthenticationToken", "POST /api/v4/runners/7/reset_authentication_token", false, func(ctx context.Context, c *Client) (bool, *Response, error) {
@@ -218,7 +218,7 @@ func TestMalformedProxyPageMessage(t *testing.T) {
 		w.WriteHeader(http.StatusBadGateway)
 		_, _ = w.Write([]byte(nginx502))
 	})
-	_, _, err := ts.Client.Runners.Get(context.Background(), 7)
+	_, _, err := ts.Client.Runners.Get(context.Background(), 7, nil)
 	var er *ErrorResponse
 	require.ErrorAs(t, err, &er)
 	assert.Equal(t, "502 Bad Gateway", er.Message)
@@ -234,7 +234,7 @@ func TestValidJSONWithWrongContentTypeIsAccepted(t *testing.T) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte(`{"id":7,"description":"ok"}`))
 	})
-	r, _, err := ts.Client.Runners.Get(context.Background(), 7)
+	r, _, err := ts.Client.Runners.Get(context.Background(), 7, nil)
 	require.NoError(t, err)
 	assert.Equal(t, int64(7), r.ID)
 }

@@ -22,7 +22,7 @@ func TestStaticRateLimit(t *testing.T) {
 	ts := newTestServer(t, WithRateLimit(2, 2), withClock(clk), WithLogger(slog.New(logs)))
 	ts.Mux.HandleFunc("GET /api/v4/runners/7", answerOK)
 	for range 5 {
-		_, _, err := ts.Client.Runners.Get(context.Background(), 7)
+		_, _, err := ts.Client.Runners.Get(context.Background(), 7, nil)
 		require.NoError(t, err)
 	}
 	half := 500 * time.Millisecond
@@ -66,7 +66,7 @@ func TestRetriesCountAgainstTheLimiter(t *testing.T) {
 		}
 		answerOK(w, r)
 	})
-	_, resp, err := ts.Client.Runners.Get(context.Background(), 7)
+	_, resp, err := ts.Client.Runners.Get(context.Background(), 7, nil)
 	require.NoError(t, err)
 	assert.Equal(t, 2, resp.Attempts)
 	assert.Equal(t, []time.Duration{time.Second}, limClock.Sleeps(), "the retry waited for a token")
@@ -144,7 +144,7 @@ func TestAdaptivePacingAvoidsThrottling(t *testing.T) {
 		ts.Mux.Handle("/api/v4/", q)
 		var errs []error
 		for range jobs {
-			if _, _, err := ts.Client.Runners.Get(context.Background(), 7); err != nil {
+			if _, _, err := ts.Client.Runners.Get(context.Background(), 7, nil); err != nil {
 				errs = append(errs, err)
 			}
 		}
@@ -249,9 +249,9 @@ func TestLimiterWaitHonoursContext(t *testing.T) {
 
 	ts := newTestServer(t, WithRateLimit(0.001, 1))
 	ts.Mux.HandleFunc("GET /api/v4/runners/7", answerOK)
-	_, _, err := ts.Client.Runners.Get(context.Background(), 7) // uses the burst
+	_, _, err := ts.Client.Runners.Get(context.Background(), 7, nil) // uses the burst
 	require.NoError(t, err)
-	_, _, err = ts.Client.Runners.Get(ctx, 7) // would wait ~17 minutes
+	_, _, err = ts.Client.Runners.Get(ctx, 7, nil) // would wait ~17 minutes
 	require.ErrorIs(t, err, context.Canceled)
 	var re *RequestError
 	require.ErrorAs(t, err, &re)

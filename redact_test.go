@@ -73,12 +73,12 @@ func TestWithQueryRefusesCredentialKeys(t *testing.T) {
 	ts.Mux.HandleFunc("GET /api/v4/runners/7", answerOK)
 	for _, key := range []string{"token", "private_token", "PRIVATE-TOKEN", "job_token", "access_token", "registration_token",
 		"runner_token", "authentication_token", "client_secret", "password", "Token"} {
-		_, _, err := ts.Client.Runners.Get(context.Background(), 7, WithQuery(key, "glpat-secret-value-123"))
+		_, _, err := ts.Client.Runners.Get(context.Background(), 7, nil, WithQuery(key, "glpat-secret-value-123"))
 		require.ErrorIs(t, err, ErrInvalidInput, key)
 		assert.NotContains(t, err.Error(), "glpat-secret-value-123")
 	}
 	ts.RequireNoRequests(t)
-	_, _, err := ts.Client.Runners.Get(context.Background(), 7, WithQuery("include_projects", "false"))
+	_, _, err := ts.Client.Runners.Get(context.Background(), 7, &GetRunnerOptions{IncludeProjects: Ptr(false)})
 	require.NoError(t, err)
 	assert.Equal(t, "include_projects=false", ts.LastRequest(t).Query)
 }
@@ -101,11 +101,11 @@ func TestTokensTravelInBodies(t *testing.T) {
 		"DeleteByToken": func() error { _, err := ts.Client.Runners.DeleteByToken(ctx, tok); return err },
 		"DeleteManager": func() error { _, err := ts.Client.Runners.DeleteManager(ctx, tok, "s_1"); return err },
 		"Register": func() error {
-			_, _, err := ts.Client.Runners.Register(ctx, &RegisterRunnerOptions{Token: tok})
+			_, _, err := ts.Client.Runners.Register(ctx, tok, nil)
 			return err
 		},
 		"Verify": func() error {
-			_, _, err := ts.Client.Runners.Verify(ctx, &VerifyRunnerOptions{Token: tok})
+			_, _, err := ts.Client.Runners.Verify(ctx, tok, nil)
 			return err
 		},
 		"ResetAuthenticationTokenWithToken": func() error {
@@ -150,7 +150,7 @@ func TestErrorResponseRedactsEchoedTokens(t *testing.T) {
 				w.WriteHeader(http.StatusForbidden)
 				_, _ = io.WriteString(w, b.body)
 			})
-			_, _, err := ts.Client.Runners.Verify(context.Background(), &VerifyRunnerOptions{Token: legacy})
+			_, _, err := ts.Client.Runners.Verify(context.Background(), legacy, nil)
 			require.ErrorIs(t, err, ErrForbidden)
 			var er *ErrorResponse
 			require.ErrorAs(t, err, &er)
@@ -187,7 +187,7 @@ func TestDecodeErrorRedactsEchoedValue(t *testing.T) {
 	ts.Mux.HandleFunc("POST /api/v4/user/runners", func(w http.ResponseWriter, r *http.Request) {
 		serveJSON(w, http.StatusCreated, []byte(`{"id":"glrt-echoed-token-0123456","token":"x"}`))
 	})
-	_, _, err := ts.Client.Runners.Register(context.Background(), &RegisterRunnerOptions{Token: regToken})
+	_, _, err := ts.Client.Runners.Register(context.Background(), regToken, nil)
 	var de *DecodeError
 	require.ErrorAs(t, err, &de)
 	require.ErrorIs(t, err, ErrInvalidResponse)
@@ -196,7 +196,7 @@ func TestDecodeErrorRedactsEchoedValue(t *testing.T) {
 	assert.Equal(t, http.MethodPost, de.Method)
 	assert.Contains(t, de.URL, "/api/v4/runners")
 
-	_, _, err = ts.Client.Runners.Create(context.Background(), &CreateRunnerOptions{RunnerType: RunnerTypeInstance})
+	_, _, err = ts.Client.Runners.Create(context.Background(), InstanceRunnerOwner(), nil)
 	require.ErrorAs(t, err, &de)
 	assert.NotContains(t, err.Error(), "glrt-echoed-token")
 	assert.NotContains(t, (&DecodeError{Err: errors.New("glrt-echoed-token-0123456")}).Error(), "glrt-echoed", "the zero-value form redacts too")
@@ -206,8 +206,7 @@ func TestDecodeErrorRedactsEchoedValue(t *testing.T) {
 func tokenCarriers(tok string) []any {
 	ts := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	return []any{
-		RegisterRunnerOptions{Token: tok, Description: Ptr("d"), TagList: &[]string{"a"}},
-		VerifyRunnerOptions{Token: tok, SystemID: Ptr("s_1")},
+		registerBody{Token: tok, RegisterRunnerOptions: RegisterRunnerOptions{Description: Ptr("d"), TagList: &[]string{"a"}}},
 		RunnerRegistration{ID: 1, Token: tok, TokenExpiresAt: &ts},
 		RunnerVerification{ID: 2, Token: tok, TokenExpiresAt: &ts},
 		TokenWithExpiry{Token: tok, TokenExpiresAt: &ts},
@@ -219,9 +218,7 @@ func tokenCarriers(tok string) []any {
 // pointerTo returns a pointer to a copy of v.
 func pointerTo(v any) any {
 	switch x := v.(type) {
-	case RegisterRunnerOptions:
-		return &x
-	case VerifyRunnerOptions:
+	case registerBody:
 		return &x
 	case RunnerRegistration:
 		return &x
@@ -380,18 +377,18 @@ func TestNoTokenInURLsErrorsOrLogs(t *testing.T) {
 			results = append(results, v)
 		}
 	}
-	keep(first(ts.Client.Runners.Register(ctx, &RegisterRunnerOptions{Token: regToken})))
-	keep(first(ts.Client.Runners.Verify(ctx, &VerifyRunnerOptions{Token: legacyTok})))
+	keep(first(ts.Client.Runners.Register(ctx, regToken, nil)))
+	keep(first(ts.Client.Runners.Verify(ctx, legacyTok, nil)))
 	keep(nil, second(ts.Client.Runners.DeleteByToken(ctx, runnerTok)))
 	keep(nil, second(ts.Client.Runners.DeleteManager(ctx, runnerTok, "s_1")))
 	keep(first(ts.Client.Runners.ResetAuthenticationTokenWithToken(ctx, runnerTok)))
-	keep(first(ts.Client.Runners.Create(ctx, &CreateRunnerOptions{RunnerType: RunnerTypeInstance})))
+	keep(first(ts.Client.Runners.Create(ctx, InstanceRunnerOwner(), nil)))
 	keep(first(ts.Client.RunnerControllers.CreateToken(ctx, 3, &CreateRunnerControllerTokenOptions{})))
-	keep(first(ts.Client.Runners.Get(ctx, 7)))
-	keep(first(ts.Client.Runners.Get(ctx, 8)))
-	keep(first(ts.Client.Runners.Get(ctx, 9)))
-	keep(first(ts.Client.Runners.Get(ctx, 10)))
-	keep(first(ts.Client.Runners.Get(ctx, 7, WithQuery("private_token", testToken))))
+	keep(first(ts.Client.Runners.Get(ctx, 7, nil)))
+	keep(first(ts.Client.Runners.Get(ctx, 8, nil)))
+	keep(first(ts.Client.Runners.Get(ctx, 9, nil)))
+	keep(first(ts.Client.Runners.Get(ctx, 10, nil)))
+	keep(first(ts.Client.Runners.Get(ctx, 7, nil, WithQuery("private_token", testToken))))
 	require.Len(t, errs, 9, "every error path was exercised: %v", errs)
 	require.Len(t, results, 3)
 

@@ -179,7 +179,7 @@ func TestRedirectDropsCredentials(t *testing.T) {
 				}
 				c, err := NewClient(rc.base(lab), am.opt, WithoutRetries(), WithHTTPClient(&http.Client{Transport: lab.transport}))
 				require.NoError(t, err)
-				got, _, err := c.Runners.Get(context.Background(), 7, WithSudo("root"))
+				got, _, err := c.Runners.Get(context.Background(), 7, nil, WithSudo("root"))
 				require.NoError(t, err)
 				assert.EqualValues(t, 7, got.ID)
 
@@ -234,7 +234,7 @@ func TestRedirectSameOriginKeepsCredentials(t *testing.T) {
 			}
 			c, err := NewClient(base(lab), am.opt, WithoutRetries(), WithHTTPClient(&http.Client{Transport: lab.transport}))
 			require.NoError(t, err)
-			_, _, err = c.Runners.Get(context.Background(), 7, WithSudo("root"))
+			_, _, err = c.Runners.Get(context.Background(), 7, nil, WithSudo("root"))
 			require.NoError(t, err)
 			hops := lab.Hops()
 			require.Len(t, hops, 2)
@@ -261,7 +261,7 @@ func TestRedirectBackToOriginStaysStripped(t *testing.T) {
 	}
 	c, err := NewClient(lab.origin.URL, WithPrivateToken(testToken), WithoutRetries(), WithHTTPClient(&http.Client{Transport: lab.transport}))
 	require.NoError(t, err)
-	_, _, err = c.Runners.Get(context.Background(), 7, WithSudo("root"))
+	_, _, err = c.Runners.Get(context.Background(), 7, nil, WithSudo("root"))
 	require.NoError(t, err)
 	hops := lab.Hops()
 	require.Len(t, hops, 3)
@@ -286,7 +286,7 @@ func TestRedirectWithBodyToAnotherOriginIsRefused(t *testing.T) {
 		}
 		c, err := NewClient(lab.origin.URL, WithPrivateToken(testToken), WithRetry(3, 0, 0), WithHTTPClient(&http.Client{Transport: lab.transport}))
 		require.NoError(t, err)
-		_, _, err = c.Runners.Register(context.Background(), &RegisterRunnerOptions{Token: regToken})
+		_, _, err = c.Runners.Register(context.Background(), regToken, nil)
 		var re *RequestError
 		require.ErrorAs(t, err, &re, "status %d", status)
 		assert.Contains(t, re.Error(), "another origin")
@@ -305,7 +305,7 @@ func TestRedirectWithBodyToAnotherOriginIsRefused(t *testing.T) {
 	}
 	c, err := NewClient(lab.origin.URL, WithoutRetries(), WithHTTPClient(&http.Client{Transport: lab.transport}))
 	require.NoError(t, err)
-	reg, _, err := c.Runners.Register(context.Background(), &RegisterRunnerOptions{Token: regToken})
+	reg, _, err := c.Runners.Register(context.Background(), regToken, nil)
 	require.NoError(t, err)
 	assert.EqualValues(t, 9, reg.ID)
 	hops := lab.Hops()
@@ -327,7 +327,7 @@ func TestRedirectGuardKeepsUserPolicy(t *testing.T) {
 	}}
 	c, err := NewClient(lab.origin.URL, WithPrivateToken(testToken), WithoutRetries(), WithHTTPClient(hc))
 	require.NoError(t, err)
-	_, _, err = c.Runners.Get(context.Background(), 7)
+	_, _, err = c.Runners.Get(context.Background(), 7, nil)
 	var er *ErrorResponse
 	require.ErrorAs(t, err, &er, "the 302 itself is the answer")
 	assert.Equal(t, http.StatusFound, er.StatusCode)
@@ -341,7 +341,7 @@ func TestRedirectLoopStops(t *testing.T) {
 	lab.route = func(server string, r *http.Request) (string, int) { return "/api/v4/runners/7", http.StatusFound }
 	c, err := NewClient(lab.origin.URL, WithRetry(3, 0, 0), WithHTTPClient(&http.Client{Transport: lab.transport}))
 	require.NoError(t, err)
-	_, _, err = c.Runners.Get(context.Background(), 7)
+	_, _, err = c.Runners.Get(context.Background(), 7, nil)
 	var re *RequestError
 	require.ErrorAs(t, err, &re)
 	assert.True(t, strings.Contains(re.Error(), "10 redirects"), re.Error())

@@ -303,7 +303,7 @@ func (w *soakWorker) getRunner(ctx context.Context) {
 		return
 	}
 	k := w.key("get-runner")
-	_, resp, err := w.c.Runners.Get(ctx, id, op(k))
+	_, resp, err := w.c.Runners.Get(ctx, id, nil, op(k))
 	w.stats.record("get runner", k, "", http.MethodGet, resp, err)
 }
 
@@ -337,7 +337,7 @@ func (w *soakWorker) pauseRunner(ctx context.Context) {
 
 func (w *soakWorker) createRunner(ctx context.Context) {
 	k := w.key("create-runner")
-	reg, resp, err := w.c.Runners.Create(ctx, &runnerapi.CreateRunnerOptions{RunnerType: runnerapi.RunnerTypeInstance, Description: runnerapi.Ptr(k)}, op(k))
+	reg, resp, err := w.c.Runners.Create(ctx, runnerapi.InstanceRunnerOwner(), &runnerapi.CreateRunnerOptions{Description: runnerapi.Ptr(k)}, op(k))
 	w.stats.record("create runner", k, "runners", http.MethodPost, resp, err)
 	if err == nil {
 		w.runners = append(w.runners, reg.ID)

@@ -247,9 +247,13 @@ func TestOptionStructsOmitUnsetFields(t *testing.T) {
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"paused":false,"maximum_timeout":0}`, string(b), "set zero values are sent, unset ones are not")
 
-	b, err = json.Marshal(&RegisterRunnerOptions{Token: "GR1348941abc"})
+	b, err = json.Marshal(&registerBody{Token: "GR1348941abc"})
 	require.NoError(t, err)
-	assert.JSONEq(t, `{"token":"GR1348941abc"}`, string(b))
+	assert.JSONEq(t, `{"token":"GR1348941abc"}`, string(b), "nil RegisterRunnerOptions add nothing to the token")
+
+	b, err = json.Marshal(&createBody{RunnerType: RunnerTypeInstance})
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"runner_type":"instance_type"}`, string(b), "an instance owner sends no group_id or project_id")
 }
 
 // TestTokenCarryingTypesDoNotPrintTokens proves the promise of the doc
@@ -259,8 +263,8 @@ func TestTokenCarryingTypesDoNotPrintTokens(t *testing.T) {
 	const secret = "6337ff461c94fd3fa32ba3b1ff4125"
 	exp := rnTime("2021-09-27T21:05:03.203Z")
 	values := map[string]any{
-		"RegisterRunnerOptions": RegisterRunnerOptions{Token: secret, Description: Ptr("ci")},
-		"VerifyRunnerOptions":   VerifyRunnerOptions{Token: secret, SystemID: Ptr("s_1")},
+		"registerBody":          registerBody{Token: secret, RegisterRunnerOptions: RegisterRunnerOptions{Description: Ptr("ci")}},
+		"tokenBody":             tokenBody{Token: secret, SystemID: "s_1"},
 		"RunnerRegistration":    RunnerRegistration{ID: 12345, Token: secret, TokenExpiresAt: exp},
 		"RunnerVerification":    RunnerVerification{ID: 12345, Token: secret},
 		"TokenWithExpiry":       TokenWithExpiry{Token: secret, TokenExpiresAt: exp},

@@ -192,7 +192,7 @@ func BenchmarkGetRunner(b *testing.B) {
 		c := newRunnerapi(b, srv.URL)
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, _, err := c.Runners.Get(ctx, 6); err != nil {
+			if _, _, err := c.Runners.Get(ctx, 6, nil); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -353,7 +353,7 @@ func TestClientsAgree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ours, _, err := newRunnerapi(t, srv.URL).Runners.Get(ctx, 6)
+	ours, _, err := newRunnerapi(t, srv.URL).Runners.Get(ctx, 6, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,9 +30,7 @@ const specEnv = "RUNNERAPI_OPENAPI"
 var defaultSpecPath = filepath.Join("testdata", "gitlab-openapi-runners.yaml")
 
 // excludedOperations are spec operations the SDK deliberately does not cover.
-var excludedOperations = map[string]string{
-	"getApiV4RunnersRouterDiscovery": "job router discovery is used by GitLab Runner itself (Runner-Token header), not by fleet managers",
-}
+var excludedOperations = map[string]string{}
 
 // specPathFromEnv returns the spec location: $RUNNERAPI_OPENAPI or the default.
 func specPathFromEnv() string {

@@ -117,7 +117,7 @@ func prune(ctx context.Context, e env, cfg config) error {
 // findStale lists the runners matching the filters and keeps those whose
 // last activity is before cutoff. It returns them and how many were listed.
 func findStale(ctx context.Context, e env, cfg config, cutoff time.Time) ([]candidate, int, error) {
-	opt := &runnerapi.ListRunnersOptions{Type: cfg.typ, TagList: cfg.tags}
+	opt := &runnerapi.ListRunnersOptions{RunnerFilter: runnerapi.RunnerFilter{Type: cfg.typ, TagList: cfg.tags}}
 	if cfg.olderThan >= staleAfter {
 		// Every runner idle for longer than the cutoff is stale, so the server can narrow the list.
 		opt.Status = runnerapi.Ptr(runnerapi.RunnerStatusStale)
@@ -131,7 +131,7 @@ func findStale(ctx context.Context, e env, cfg config, cutoff time.Time) ([]cand
 	visit := func(r *runnerapi.Runner) error {
 		listed++
 		// The list entity has no contacted_at; the details do.
-		d, _, err := e.client.Runners.Get(ctx, r.ID, runnerapi.WithQuery("include_projects", "false"))
+		d, _, err := e.client.Runners.Get(ctx, r.ID, &runnerapi.GetRunnerOptions{IncludeProjects: runnerapi.Ptr(false)})
 		if errors.Is(err, runnerapi.ErrNotFound) {
 			return nil // deleted since it was listed
 		}
