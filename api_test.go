@@ -270,3 +270,26 @@ func TestRunnerFilterIsShared(t *testing.T) {
 
 // errOf keeps the error of a (value, *Response, error) call.
 func errOf[T any](_ T, _ *Response, err error) error { return err }
+
+// TestDiscoverJobRouterTokenStaysOnOrigin: a redirect to another origin must
+// not carry the Runner-Token header there.
+func TestDiscoverJobRouterTokenStaysOnOrigin(t *testing.T) {
+	const tok = "glrt-redirected-0123456789abcdef"
+	other := newTestServer(t)
+	other.Mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
+		serveJSON(w, http.StatusOK, []byte(`{"server_url":"wss://elsewhere.example"}`))
+	})
+	ts := newTestServer(t)
+	ts.Mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+"/api/v4/runners/router/discovery", http.StatusFound)
+	})
+	_, _, _ = ts.Client.Runners.DiscoverJobRouter(context.Background(), tok)
+	for _, rec := range other.Requests() {
+		assert.Empty(t, rec.Header.Values("Runner-Token"), "the runner token must not follow a redirect to another origin")
+		for k, vs := range rec.Header {
+			for _, v := range vs {
+				assert.NotContains(t, v, tok, "header %s", k)
+			}
+		}
+	}
+}

@@ -82,6 +82,10 @@ func TestE2EEveryMethod(t *testing.T) {
 			require.Len(t, d.Projects, 1)
 			assert.Equal(t, "acme/infra/platform", d.Projects[0].PathWithNamespace)
 			assert.Equal(t, runnerapi.RunnerStatusNeverContacted, d.Status)
+			lean, _, err := w.c.Runners.Get(ctx, w.prj.ID, &runnerapi.GetRunnerOptions{IncludeProjects: runnerapi.Ptr(false)})
+			require.NoError(t, err)
+			assert.Nil(t, lean.Projects, "include_projects=false omits the projects")
+			assert.Equal(t, d.ID, lean.ID)
 		},
 		"Update": func(t *testing.T, w *e2eWorld) {
 			d, _, err := w.c.Runners.Update(ctx, w.inst.ID, &runnerapi.UpdateRunnerOptions{Description: runnerapi.Ptr("renamed"), TagList: &[]string{"gpu"}, MaximumTimeout: runnerapi.Ptr(int64(3600))})

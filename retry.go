@@ -437,7 +437,7 @@ func (c *Client) transportError(req *retryablehttp.Request, err error, secrets [
 }
 
 // credentialHeaders are dropped on a redirect that leaves the configured origin.
-var credentialHeaders = []string{"Private-Token", "Authorization", "Job-Token", "Sudo", "Cookie", "Proxy-Authorization"}
+var credentialHeaders = []string{"Private-Token", "Authorization", "Job-Token", "Runner-Token", "Sudo", "Cookie", "Proxy-Authorization"}
 
 // redirectError is returned when the redirect policy refuses to follow.
 type redirectError struct{ msg string }

@@ -158,10 +158,10 @@ func (o *ListGroupRunnersOptions) validate() error {
 	return validateRunnerList("ListGroupRunnersOptions", &o.ListOptions, &o.RunnerFilter, nil, nil)
 }
 
-// List lists the runners available to the caller: GitLab's "owned runners",
-// that is instance runners and the runners of groups the caller owns and of
-// projects the caller maintains. An administrator does not see the whole
-// instance here; use ListAll for that.
+// List lists the caller's own runners: the runners of groups the caller
+// owns and of projects the caller maintains. It does not list the
+// instance's runners, not even for an administrator; use ListAll for those,
+// or ListProjectRunners and ListGroupRunners for what a project or group may use.
 //
 // GitLab API docs: https://docs.gitlab.com/api/runners/#list-all-available-runners
 //

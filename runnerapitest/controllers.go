@@ -20,15 +20,14 @@ var (
 		{name: "description", kind: kString},
 		{name: "state", kind: kString, values: controllerStates},
 	}}
-	ctrlTokensDecl     = decl{params: append([]param{idParam("id")}, pagination...)}
-	ctrlTokenDecl      = decl{params: []param{idParam("id"), idParam("token_id")}}
-	ctrlNewTokenDecl   = decl{params: []param{idParam("id"), {name: "description", kind: kString}}}
+	ctrlTokensDecl     = decl{params: append([]param{idParam("runner_controller_id")}, pagination...)}
+	ctrlTokenDecl      = decl{params: []param{idParam("runner_controller_id"), idParam("id")}}
+	ctrlNewTokenDecl   = decl{params: []param{idParam("runner_controller_id"), {name: "description", kind: kString}}}
 	ctrlRunnerScopeDcl = decl{params: []param{idParam("id"), idParam("runner_id")}}
 )
 
 // controllerRoutes registers the Runner Controllers API (GitLab 18.9+, Ultimate, admin only).
-// The paths name the controller {id} and a token {token_id} for brevity;
-// GitLab's are :runner_controller_id and :id on the token routes.
+// The token routes name the controller runner_controller_id and the token id, as GitLab does.
 func (s *Server) controllerRoutes() {
 	ctl := func(d decl) route { return route{auth: authAdmin, before: s.licensed, params: d} }
 	s.handle("GET /runner_controllers", ctl(ctrlListDecl), s.listControllers)
@@ -36,11 +35,11 @@ func (s *Server) controllerRoutes() {
 	s.handle("GET /runner_controllers/{id}", ctl(ctrlIDDecl), s.getController)
 	s.handle("PUT /runner_controllers/{id}", ctl(ctrlUpdateDecl), s.updateController)
 	s.handle("DELETE /runner_controllers/{id}", ctl(ctrlIDDecl), s.deleteController)
-	s.handle("GET /runner_controllers/{id}/tokens", ctl(ctrlTokensDecl), s.listCtrlTokens)
-	s.handle("POST /runner_controllers/{id}/tokens", ctl(ctrlNewTokenDecl), s.createCtrlToken)
-	s.handle("GET /runner_controllers/{id}/tokens/{token_id}", ctl(ctrlTokenDecl), s.getCtrlToken)
-	s.handle("DELETE /runner_controllers/{id}/tokens/{token_id}", ctl(ctrlTokenDecl), s.revokeCtrlToken)
-	s.handle("POST /runner_controllers/{id}/tokens/{token_id}/rotate", ctl(ctrlTokenDecl), s.rotateCtrlToken)
+	s.handle("GET /runner_controllers/{runner_controller_id}/tokens", ctl(ctrlTokensDecl), s.listCtrlTokens)
+	s.handle("POST /runner_controllers/{runner_controller_id}/tokens", ctl(ctrlNewTokenDecl), s.createCtrlToken)
+	s.handle("GET /runner_controllers/{runner_controller_id}/tokens/{id}", ctl(ctrlTokenDecl), s.getCtrlToken)
+	s.handle("DELETE /runner_controllers/{runner_controller_id}/tokens/{id}", ctl(ctrlTokenDecl), s.revokeCtrlToken)
+	s.handle("POST /runner_controllers/{runner_controller_id}/tokens/{id}/rotate", ctl(ctrlTokenDecl), s.rotateCtrlToken)
 	s.handle("GET /runner_controllers/{id}/scopes", ctl(ctrlIDDecl), s.listScopes)
 	s.handle("POST /runner_controllers/{id}/scopes/instance", ctl(ctrlIDDecl), s.addInstanceScope)
 	s.handle("DELETE /runner_controllers/{id}/scopes/instance", ctl(ctrlIDDecl), s.removeInstanceScope)
@@ -56,9 +55,10 @@ func (s *Server) licensed(c *call) *apiError {
 	return nil
 }
 
-// findController loads :id; the scope endpoints use `find`, hence their lowercase message.
-func (c *call) findController(notFound *apiError) (*controller, *apiError) {
-	ctl := c.s.st.ctrlByID[c.id("id")]
+// findController loads the controller of the Integer parameter key; the
+// scope endpoints use `find`, hence their lowercase message.
+func (c *call) findController(key string, notFound *apiError) (*controller, *apiError) {
+	ctl := c.s.st.ctrlByID[c.id(key)]
 	if ctl == nil {
 		return nil, notFound
 	}
@@ -78,7 +78,7 @@ func (s *Server) listControllers(c *call) (int, any, *apiError) {
 const connectedWindow = time.Hour
 
 func (s *Server) getController(c *call) (int, any, *apiError) {
-	ctl, err := c.findController(errNotFound)
+	ctl, err := c.findController("id", errNotFound)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -120,7 +120,7 @@ func (s *Server) createController(c *call) (int, any, *apiError) {
 }
 
 func (s *Server) updateController(c *call) (int, any, *apiError) {
-	ctl, err := c.findController(errNotFound)
+	ctl, err := c.findController("id", errNotFound)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -134,7 +134,7 @@ func (s *Server) updateController(c *call) (int, any, *apiError) {
 }
 
 func (s *Server) deleteController(c *call) (int, any, *apiError) {
-	ctl, err := c.findController(errNotFound)
+	ctl, err := c.findController("id", errNotFound)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -158,7 +158,7 @@ func activeTokens(ctl *controller) []*ctrlToken {
 }
 
 func (c *call) findCtrlToken(ctl *controller) (*ctrlToken, *apiError) {
-	id := c.id("token_id")
+	id := c.id("id")
 	for _, t := range activeTokens(ctl) {
 		if t.id == id {
 			return t, nil
@@ -168,7 +168,7 @@ func (c *call) findCtrlToken(ctl *controller) (*ctrlToken, *apiError) {
 }
 
 func (s *Server) listCtrlTokens(c *call) (int, any, *apiError) {
-	ctl, err := c.findController(errNotFound)
+	ctl, err := c.findController("runner_controller_id", errNotFound)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -182,7 +182,7 @@ func (s *Server) listCtrlTokens(c *call) (int, any, *apiError) {
 }
 
 func (s *Server) getCtrlToken(c *call) (int, any, *apiError) {
-	ctl, err := c.findController(errNotFound)
+	ctl, err := c.findController("runner_controller_id", errNotFound)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -202,7 +202,7 @@ func (s *Server) mintToken(ctl *controller, description string, now time.Time) *
 }
 
 func (s *Server) createCtrlToken(c *call) (int, any, *apiError) {
-	ctl, err := c.findController(errNotFound)
+	ctl, err := c.findController("runner_controller_id", errNotFound)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -214,7 +214,7 @@ func (s *Server) createCtrlToken(c *call) (int, any, *apiError) {
 }
 
 func (s *Server) revokeCtrlToken(c *call) (int, any, *apiError) {
-	ctl, err := c.findController(errNotFound)
+	ctl, err := c.findController("runner_controller_id", errNotFound)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -227,7 +227,7 @@ func (s *Server) revokeCtrlToken(c *call) (int, any, *apiError) {
 }
 
 func (s *Server) rotateCtrlToken(c *call) (int, any, *apiError) {
-	ctl, err := c.findController(errNotFound)
+	ctl, err := c.findController("runner_controller_id", errNotFound)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -245,7 +245,7 @@ type scopesJSON struct {
 }
 
 func (s *Server) listScopes(c *call) (int, any, *apiError) {
-	ctl, err := c.findController(errNotFoundLow)
+	ctl, err := c.findController("id", errNotFoundLow)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -260,7 +260,7 @@ func (s *Server) listScopes(c *call) (int, any, *apiError) {
 }
 
 func (s *Server) addInstanceScope(c *call) (int, any, *apiError) {
-	ctl, err := c.findController(errNotFoundLow)
+	ctl, err := c.findController("id", errNotFoundLow)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -275,7 +275,7 @@ func (s *Server) addInstanceScope(c *call) (int, any, *apiError) {
 }
 
 func (s *Server) removeInstanceScope(c *call) (int, any, *apiError) {
-	ctl, err := c.findController(errNotFoundLow)
+	ctl, err := c.findController("id", errNotFoundLow)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -292,7 +292,7 @@ func (c *call) findScopeRunner() (*runner, *apiError) {
 }
 
 func (s *Server) addRunnerScope(c *call) (int, any, *apiError) {
-	ctl, err := c.findController(errNotFoundLow)
+	ctl, err := c.findController("id", errNotFoundLow)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -316,7 +316,7 @@ func (s *Server) addRunnerScope(c *call) (int, any, *apiError) {
 }
 
 func (s *Server) removeRunnerScope(c *call) (int, any, *apiError) {
-	ctl, err := c.findController(errNotFoundLow)
+	ctl, err := c.findController("id", errNotFoundLow)
 	if err != nil {
 		return 0, nil, err
 	}

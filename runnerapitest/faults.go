@@ -82,16 +82,17 @@ func (f *faults) pick(r *http.Request) Fault {
 	return Fault{}
 }
 
-// writeFault answers a forced status the way GitLab or its proxy would.
-func writeFault(w http.ResponseWriter, f Fault) {
+// writeFault answers a forced status the way GitLab or its proxy would;
+// now is the server's clock, for RateLimit-Reset.
+func writeFault(w http.ResponseWriter, f Fault, now time.Time) {
 	h := w.Header()
 	if f.RetryAfter != "" {
 		h.Set("Retry-After", f.RetryAfter)
 	}
 	if f.RateLimit {
-		reset := time.Now().Add(time.Minute).Unix()
+		reset := now.Add(time.Minute).Unix()
 		if secs, err := strconv.Atoi(f.RetryAfter); err == nil {
-			reset = time.Now().Add(time.Duration(secs) * time.Second).Unix()
+			reset = now.Add(time.Duration(secs) * time.Second).Unix()
 		}
 		h.Set("RateLimit-Name", "throttle_authenticated_api")
 		h.Set("RateLimit-Limit", "600")

@@ -159,6 +159,7 @@ func TestFakeCheckOrder(t *testing.T) {
 		{"more than one project before the access check", "DELETE", "/runners/" + strconv.FormatInt(shared.ID, 10), dev.Token, "", 403,
 			`{"message":"403 Forbidden - Runner associated with more than one project"}`},
 		{"authentication before validation", "PUT", "/runners/abc", "", `{}`, 401, `{"message":"401 Unauthorized"}`},
+		{"per_page 0 is an except_values failure", "GET", "/runners/all?per_page=0", admin, "", 400, `{"error":"per_page has a value not allowed"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -363,4 +364,23 @@ func TestFakeUnassignOrder(t *testing.T) {
 	header := http.Header{"Private-Token": {s.AdminToken()}, "If-Unmodified-Since": {testNow.Add(-time.Hour).Format(http.TimeFormat)}}
 	status, _, body := send(t, s, "DELETE", "/projects/"+strconv.FormatInt(p.ID, 10)+"/runners/"+strconv.FormatInt(r.ID, 10), header, "", "")
 	assert.Equal(t, 412, status, body)
+}
+
+// TestFakeControllerTokenParams: the token routes name the controller
+// runner_controller_id and the token id, as runner_controller_tokens.rb does.
+func TestFakeControllerTokenParams(t *testing.T) {
+	s := newTestFake(t)
+	ctl := s.AddController("c", "enabled")
+	s.AddControllerToken(ctl, "t", nil)
+	admin := s.AdminToken()
+	status, _, body := do(t, s, "GET", "/runner_controllers/x/tokens", admin, "")
+	assert.Equal(t, 400, status)
+	assert.JSONEq(t, `{"error":"runner_controller_id is invalid"}`, body)
+	status, _, body = do(t, s, "GET", "/runner_controllers/1/tokens/x", admin, "")
+	assert.Equal(t, 400, status)
+	assert.JSONEq(t, `{"error":"id is invalid"}`, body)
+	_, h, _ := do(t, s, "GET", "/runner_controllers/1/tokens", admin, "")
+	first := links(h)["first"]
+	require.NotNil(t, first, h.Get("Link"))
+	assert.Equal(t, "page=1&per_page=20&runner_controller_id=1", first.RawQuery)
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -100,6 +101,7 @@ type param struct {
 	kind     kind
 	required bool
 	values   []string       // `values:`
+	except   []int64        // `except_values:` (integers)
 	regexp   *regexp.Regexp // `regexp:`
 	def      any            // `default:`
 	// when makes a required parameter conditional (Grape `given`).
@@ -308,6 +310,10 @@ func validate(d decl, in raw) (args, *apiError) {
 			msgs = append(msgs, p.name+" does not have a valid value")
 			continue
 		}
+		if n, ok := c.(int64); ok && slices.Contains(p.except, n) {
+			msgs = append(msgs, p.name+" has a value not allowed")
+			continue
+		}
 		if s, ok := c.(string); ok && p.regexp != nil && !p.regexp.MatchString(s) {
 			msgs = append(msgs, p.name+" is invalid")
 			continue
@@ -344,10 +350,10 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// Pagination parameters (PaginationParams `use :pagination`).
+// Pagination parameters (lib/api/pagination_params.rb `use :pagination`).
 var pagination = []param{
 	{name: "page", kind: kInt, def: int64(1)},
-	{name: "per_page", kind: kInt, def: int64(20)},
+	{name: "per_page", kind: kInt, def: int64(20), except: []int64{0}},
 }
 
 // maxPerPage is Kaminari's max_per_page in GitLab.

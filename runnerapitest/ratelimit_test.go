@@ -169,3 +169,14 @@ func TestClientAs(t *testing.T) {
 		return names
 	}())
 }
+
+// TestFaultRateLimitOnClock: a forced 429's RateLimit-Reset comes from the server's clock.
+func TestFaultRateLimitOnClock(t *testing.T) {
+	now := time.Unix(1_900_000_000, 0)
+	s := NewServer(WithClock(func() time.Time { return now }))
+	defer s.Close()
+	s.AddFault("GET", "/runners/all", 1, Fault{Status: 429, RetryAfter: "7", RateLimit: true})
+	status, h, _ := do(t, s, "GET", "/runners/all", s.AdminToken(), "")
+	assert.Equal(t, 429, status)
+	assert.Equal(t, "1900000007", h.Get("RateLimit-Reset"))
+}

@@ -132,6 +132,7 @@ func (s *Server) routes() {
 	s.handle("DELETE /runners/managers", runnerToken(deleteManagerDecl), s.deleteManager)
 	s.handle("POST /runners/verify", runnerToken(verifyDecl), s.verifyRunner)
 	s.handle("POST /runners/reset_authentication_token", runnerToken(tokenDecl), s.resetTokenWithToken)
+	s.handle("GET /runners/router/discovery", runnerToken(noParams), s.discoverJobRouter)
 	s.handle("GET /projects/{id}/runners", inProject(projectListDecl), s.listProjectRunners)
 	s.handle("POST /projects/{id}/runners", inProject(assignDecl), s.enableProjectRunner)
 	s.handle("DELETE /projects/{id}/runners/{runner_id}", inProject(assignDecl), s.disableProjectRunner)
@@ -950,4 +951,17 @@ func (s *Server) resetGroupRegToken(c *call) (int, any, *apiError) {
 	delete(s.st.regTokens, g.regToken)
 	g.regToken = s.st.newRegToken(regScope{kind: groupType, id: g.id})
 	return 201, map[string]any{"token": g.regToken}, nil
+}
+
+// discoverJobRouter is GET /runners/router/discovery: the runner token comes
+// in the Runner-Token header (not a parameter); 501 unless SetJobRouter set a URL.
+func (s *Server) discoverJobRouter(c *call) (int, any, *apiError) {
+	r := s.st.runnerTokens[c.r.Header.Get("Runner-Token")]
+	if r == nil {
+		return 0, nil, errForbidden
+	}
+	if s.st.jobRouter == "" {
+		return 0, nil, msgErr(501, "Job Router is not available. Please contact your administrator.")
+	}
+	return 200, map[string]string{"server_url": s.st.jobRouter}, nil
 }

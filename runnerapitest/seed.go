@@ -263,6 +263,14 @@ func (s *Server) SetRegistrationEnabled(on bool) {
 	s.st.regDisabled = !on
 }
 
+// SetJobRouter makes GET /runners/router/discovery answer serverURL (the
+// job router's KAS address); "" (the default) answers 501 Not Implemented.
+func (s *Server) SetJobRouter(serverURL string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.st.jobRouter = serverURL
+}
+
 // SetControllersLicensed switches the Ultimate licence of runner
 // controllers; without it every controller endpoint answers 404.
 func (s *Server) SetControllersLicensed(on bool) {
@@ -307,15 +315,23 @@ func (s *Server) AddControllerToken(controllerID int64, description string, last
 
 // RunnerState is a snapshot of a runner, for assertions.
 type RunnerState struct {
-	ID          int64
-	Type        string
-	Description string
-	Paused      bool
-	Locked      bool
-	Tags        []string
-	ProjectIDs  []int64
-	Managers    []string // system ids
-	ContactedAt *time.Time
+	ID              int64
+	Type            string
+	Description     string
+	Name            string
+	Paused          bool
+	Locked          bool
+	RunUntagged     bool
+	AccessLevel     string
+	MaximumTimeout  *int64
+	MaintenanceNote string
+	Tags            []string
+	GroupID         int64
+	ProjectIDs      []int64
+	Managers        []string // system ids
+	ContactedAt     *time.Time
+	UpdatedAt       time.Time
+	Token           string
 }
 
 // Runner returns a snapshot of runner id, and false if it does not exist.
@@ -326,8 +342,10 @@ func (s *Server) Runner(id int64) (RunnerState, bool) {
 	if r == nil {
 		return RunnerState{}, false
 	}
-	rs := RunnerState{ID: r.id, Type: r.typ, Description: r.description, Paused: r.paused, Locked: r.locked,
-		Tags: slices.Clone(r.tags), ProjectIDs: slices.Clone(r.projectIDs), ContactedAt: r.contactedAt}
+	rs := RunnerState{ID: r.id, Type: r.typ, Description: r.description, Name: r.name, Paused: r.paused, Locked: r.locked,
+		RunUntagged: r.runUntagged, AccessLevel: r.accessLevel, MaximumTimeout: r.maximumTimeout, MaintenanceNote: r.note,
+		Tags: slices.Clone(r.tags), GroupID: r.groupID, ProjectIDs: slices.Clone(r.projectIDs), ContactedAt: r.contactedAt,
+		UpdatedAt: r.updatedAt, Token: r.token}
 	for _, m := range r.managers {
 		rs.Managers = append(rs.Managers, m.systemID)
 	}

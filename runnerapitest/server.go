@@ -7,13 +7,26 @@
 //	client := srv.Client()
 //	runners, _, err := client.Runners.ListAll(ctx, nil)
 //
-// The fake follows the real server's behaviour as far as a client can see
-// it: status codes, error bodies and validation messages, 401/403/404 rules
-// and basic permissions (administrator, project maintainer, group owner),
-// filters, runner status from an injectable clock, offset pagination headers
-// (including the missing counts above 10,000 rows) and keyset pagination of
-// runner jobs, conditional deletes, registration tokens, runner controllers
-// with tokens and scopes. Fault injection (latency, forced statuses, 429s,
+// The fake follows the newest GitLab as far as a client can see it (the
+// audit behind it is in FIDELITY.md): every endpoint declares its Grape
+// parameters as the server source does and validates them like Grape
+// (coercion of booleans, integers, hashes and tag lists; values, defaults,
+// mutually_exclusive, at_least_one_of; undeclared parameters ignored), after
+// authentication and the resource's before filters and before the endpoint
+// looks anything up. Status codes and error bodies, permissions from the
+// newest runner policy (see canAdminRunner in runners.go), sudo by parameter
+// or header, filters, runner status from an injectable clock, timestamps
+// with three fractional digits, offset pagination headers built like
+// GitLab's (including the missing counts above 10,000 rows) and keyset
+// pagination of runner jobs, conditional deletes at full precision,
+// registration tokens, runner controllers with tokens and scopes, and the
+// job router discovery endpoint. The conformance module validates every
+// answer against GitLab's OpenAPI description.
+//
+// Seed it with AddUser, AddGroup, AddRunner(s), AddJobs, AddController…,
+// LoadSeed (a JSON document, also used by cmd/fakegitlab -seed) or
+// WithDemoData; call it as a seeded user with ClientAs. WithRateLimit adds a
+// Rack::Attack-style quota. Fault injection (latency, forced statuses, 429s,
 // connection resets, commit-then-fail), a request log and counters let a
 // test prove what reached the server. It is safe for concurrent use.
 package runnerapitest
@@ -238,7 +251,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case f.Reset:
 		resetConnection(w)
 	case f.Status != 0:
-		writeFault(w, f)
+		writeFault(w, f, s.now())
 	case committed != nil:
 		// AfterCommit alone (or with Latency): the real answer, applied once.
 		for k, vs := range committed.Header() {

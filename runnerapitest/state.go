@@ -39,6 +39,7 @@ type state struct {
 	controllers  []*controller
 	ctrlByID     map[int64]*controller
 	unlicensed   bool
+	jobRouter    string        // KAS URL of the job router; "" = not available
 	running      map[int64]int // runner id -> running jobs
 	counters     Counters
 }
