@@ -84,7 +84,9 @@ func (e *StoreError) Unwrap() error { return e.Err }
 // revoked the new token is lost and RenewToken returns a *TokenLostError
 // (ErrTokenLost) without retrying. If store fails, the *StoreError carries
 // the new token. Any client works: these endpoints authenticate with the
-// runner token alone and the client's user credentials are not sent.
+// runner token alone and the client's user credentials are not sent. Each
+// verification counts as a contact of the runner (of the manager named by
+// opts.SystemID, else of GitLab's "<legacy>" manager).
 func (f *Fleet) RenewToken(ctx context.Context, token string, before time.Duration, store TokenStore, opts *RenewOptions) (*Renewal, error) {
 	switch {
 	case token == "":
