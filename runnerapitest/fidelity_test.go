@@ -404,3 +404,18 @@ func TestFakeJobRouterDiscovery(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "wss://kas.example.com", d.ServerURL)
 }
+
+// TestFakeRegistrationTokenResetWhenDisabled: with registration tokens
+// disabled, the policies prevent update_runners_registration_token.
+func TestFakeRegistrationTokenResetWhenDisabled(t *testing.T) {
+	s := newTestFake(t)
+	g := s.AddGroup("acme", 0)
+	p := s.AddProject("web", g.ID)
+	s.SetRegistrationEnabled(false)
+	for _, path := range []string{"/runners/reset_registration_token", "/groups/" + strconv.FormatInt(g.ID, 10) + "/runners/reset_registration_token",
+		"/projects/" + strconv.FormatInt(p.ID, 10) + "/runners/reset_registration_token"} {
+		status, _, body := do(t, s, "POST", path, s.AdminToken(), "")
+		assert.Equal(t, 403, status, path)
+		assert.JSONEq(t, `{"message":"403 Forbidden"}`, body, path)
+	}
+}

@@ -605,7 +605,8 @@ func (s *Server) resetRunnerToken(c *call) (int, any, *apiError) {
 }
 
 func (s *Server) resetInstanceRegToken(c *call) (int, any, *apiError) {
-	if !c.user.admin {
+	// ApplicationSettingPolicy: administrators, unless registration tokens are disabled.
+	if !c.user.admin || s.st.regDisabled {
 		return 0, nil, errForbidden
 	}
 	delete(s.st.regTokens, s.st.instanceReg)
@@ -913,7 +914,8 @@ func (s *Server) resetProjectRegToken(c *call) (int, any, *apiError) {
 	if err != nil {
 		return 0, nil, err
 	}
-	if !c.user.admin && s.st.projectRole(c.user, pr) < RoleMaintainer {
+	// update_runners_registration_token: Maintainers; prevented while registration tokens are disabled.
+	if (!c.user.admin && s.st.projectRole(c.user, pr) < RoleMaintainer) || s.st.regDisabled {
 		return 0, nil, errForbidden
 	}
 	delete(s.st.regTokens, pr.regToken)
@@ -945,7 +947,8 @@ func (s *Server) resetGroupRegToken(c *call) (int, any, *apiError) {
 	if err != nil {
 		return 0, nil, err
 	}
-	if !c.user.admin && s.st.groupRole(c.user, g) < RoleOwner {
+	// update_runners_registration_token: Owners; prevented while registration tokens are disabled.
+	if (!c.user.admin && s.st.groupRole(c.user, g) < RoleOwner) || s.st.regDisabled {
 		return 0, nil, errForbidden
 	}
 	delete(s.st.regTokens, g.regToken)

@@ -62,6 +62,7 @@ func TestLoadSeedExample(t *testing.T) {
 	assert.Len(t, jobs, 20)
 	assert.Equal(t, int64(26), resp.TotalItems)
 
+	//lint:ignore SA1019 the seed's registration tokens are what this checks
 	reg, _, err := c.Runners.Register(ctx, "GR1348941example-platform", nil)
 	require.NoError(t, err)
 	st, ok := s.Runner(reg.ID)
