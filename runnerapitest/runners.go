@@ -575,9 +575,9 @@ func (s *Server) listRunnerProjects(c *call) (int, any, *apiError) {
 	}
 	slices.SortFunc(ps, func(a, b *project) int { return int(a.id - b.id) })
 	from, to := c.offsetPage(len(ps), false)
-	out := make([]projectJSON, 0, to-from)
+	out := make([]basicProjectJSON, 0, to-from)
 	for _, p := range ps[from:to] {
-		out = append(out, s.renderProject(p))
+		out = append(out, s.renderBasicProject(p, c.user))
 	}
 	return 200, out, nil
 }
