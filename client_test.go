@@ -125,12 +125,14 @@ func TestNewClientFromEnv(t *testing.T) {
 		assert.Equal(t, ts.URL+"/api/v4/", c.BaseURL().String())
 		assert.Equal(t, http.Header{"Private-Token": {"glpat-from-env-123456"}, "Authorization": none, "Job-Token": none}, lastAuth(t, c))
 	})
-	t.Run("CI_SERVER_URL and CI_JOB_TOKEN", func(t *testing.T) {
+	t.Run("CI_SERVER_URL; CI_JOB_TOKEN is not used", func(t *testing.T) {
+		// The runner endpoints reject job tokens: sending one only turns a
+		// clear "no credentials" into a confusing 401.
 		setEnv(t, "", ts.URL+"/", "", "job-token-from-env")
 		c, err := NewClientFromEnv(WithoutRetries())
 		require.NoError(t, err)
 		assert.Equal(t, ts.URL+"/api/v4/", c.BaseURL().String())
-		assert.Equal(t, http.Header{"Private-Token": none, "Authorization": none, "Job-Token": {"job-token-from-env"}}, lastAuth(t, c))
+		assert.Equal(t, http.Header{"Private-Token": none, "Authorization": none, "Job-Token": none}, lastAuth(t, c))
 	})
 	t.Run("GITLAB_URL wins over CI_SERVER_URL", func(t *testing.T) {
 		setEnv(t, "https://gitlab.example.com", "https://ci.example.com", "", "")
@@ -530,7 +532,8 @@ func TestClientRetriesGETOnConnectionFailure(t *testing.T) {
 	_, resp, err := ts.Client.Runners.Get(context.Background(), 6, nil)
 	var re *RequestError
 	require.ErrorAs(t, err, &re)
-	assert.Nil(t, resp)
+	require.NotNil(t, resp, "the attempts are reported")
+	assert.Equal(t, 3, resp.Attempts)
 	assert.Equal(t, 3, re.Attempts)
 	assert.Contains(t, err.Error(), "(after 3 attempts)")
 }
@@ -708,4 +711,180 @@ func TestClientVerifyBodyOverMaxResponseSize(t *testing.T) {
 	require.ErrorIs(t, err, ErrResponseTooLarge)
 	assert.ErrorIs(t, err, ErrInvalidResponse)
 	assert.NotContains(t, err.Error(), "glrt-abcdefghijklmnop")
+}
+
+// TestHeaderValuesWithControlCharactersAreRefused: CR, LF and NUL in any
+// header value fail before sending, naming the field, and are never retried.
+func TestHeaderValuesWithControlCharactersAreRefused(t *testing.T) {
+	bad := []struct {
+		name  string
+		value string
+	}{{"CR", "a\rb-0123"}, {"LF", "a\nb-0123"}, {"NUL", "a\x00b-0123"}, {"CRLF", "x\r\nX-Injected: 1"}}
+	type tcase struct {
+		name   string
+		field  string
+		client []Option
+		req    []RequestOption
+	}
+	var cases []tcase
+	for _, b := range bad {
+		cases = append(cases,
+			tcase{"token/" + b.name, "WithPrivateToken", []Option{WithPrivateToken(b.value)}, nil},
+			tcase{"user agent/" + b.name, "WithUserAgent", []Option{WithUserAgent(b.value)}, nil},
+			tcase{"sudo/" + b.name, "WithSudo", nil, []RequestOption{WithSudo(b.value)}},
+			tcase{"header/" + b.name, "WithHeader", nil, []RequestOption{WithHeader("X-Custom", b.value)}},
+		)
+	}
+	cases = append(cases,
+		tcase{"header key", "WithHeader", nil, []RequestOption{WithHeader("X-Bad\nKey", "v")}},
+		tcase{"oauth token", "WithOAuthToken", []Option{WithOAuthToken("tok\r\nen-0123")}, nil},
+	)
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := newTestServer(t)
+			ts.Mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { serveJSON(w, 200, []byte(`{"id":1}`)) })
+			opts := append([]Option{WithRetry(4, time.Millisecond, time.Millisecond)}, tt.client...)
+			c, err := NewClient(ts.URL, opts...)
+			if err == nil {
+				_, _, err = c.Runners.Get(context.Background(), 1, nil, tt.req...)
+			}
+			var ve *ValidationError
+			require.ErrorAs(t, err, &ve)
+			assert.Equal(t, tt.field, ve.Field)
+			assert.NotContains(t, err.Error(), "\n")
+			ts.RequireNoRequests(t)
+		})
+	}
+}
+
+// TestNilContextIsInvalidInput: a nil context is a ValidationError, not a panic.
+func TestNilContextIsInvalidInput(t *testing.T) {
+	ts := newTestServer(t)
+	ts.Mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { serveJSON(w, 200, []byte(`{"id":1}`)) })
+	var ctx context.Context                         // nil
+	_, _, err := ts.Client.Runners.Get(ctx, 1, nil) //nolint:staticcheck // the nil context is the point
+	require.ErrorIs(t, err, ErrInvalidInput)
+	assert.Contains(t, err.Error(), "context must be non-nil")
+	_, err = ts.Client.Runners.Delete(ctx, 1) //nolint:staticcheck // the nil context is the point
+	require.ErrorIs(t, err, ErrInvalidInput)
+	ts.RequireNoRequests(t)
+}
+
+// TestZeroClientIsInvalidInput: a service without a client (a zero Client's
+// services, or a zero service value) fails with ErrInvalidInput instead of panicking.
+func TestZeroClientIsInvalidInput(t *testing.T) {
+	_, _, err := (&RunnersService{}).Get(context.Background(), 1, nil)
+	require.ErrorIs(t, err, ErrInvalidInput)
+	assert.Contains(t, err.Error(), "NewClient")
+	_, err = (&RunnerControllersService{}).Delete(context.Background(), 1)
+	require.ErrorIs(t, err, ErrInvalidInput)
+	var zero Client
+	_, _, err = doJSON[*Runner](context.Background(), &zero, &request{method: http.MethodGet, path: "runners/1"})
+	require.ErrorIs(t, err, ErrInvalidInput)
+}
+
+// TestNewClientRefusesOtherAPIVersions: only /api/v4 may end the base URL.
+func TestNewClientRefusesOtherAPIVersions(t *testing.T) {
+	for _, base := range []string{"https://host/api/v3", "https://host/api/v3/", "https://host/api", "https://host/api/", "https://host/gitlab/api/v5", "https://host/api/graphql"} {
+		_, err := NewClient(base)
+		var ve *ValidationError
+		require.ErrorAs(t, err, &ve, base)
+		assert.Equal(t, "baseURL", ve.Field)
+		assert.Contains(t, ve.Reason, "/api/v4", base)
+	}
+	for base, want := range map[string]string{
+		"https://host/api/v4":         "https://host/api/v4/",
+		"https://host/gitlab/api/v4/": "https://host/gitlab/api/v4/",
+		"https://host/apis":           "https://host/apis/api/v4/",
+	} {
+		c, err := NewClient(base)
+		require.NoError(t, err, base)
+		assert.Equal(t, want, c.BaseURL().String())
+	}
+}
+
+// TestAttemptsAreReportedForEveryOutcome: whenever an attempt was made the
+// *Response is non-nil and carries the attempt count: success, an error
+// answer, an undecodable answer and a connection failure.
+func TestAttemptsAreReportedForEveryOutcome(t *testing.T) {
+	var n atomic.Int32
+	ts := newTestServer(t, WithRetry(2, 0, 0))
+	ts.Mux.HandleFunc("/api/v4/runners/1", func(w http.ResponseWriter, _ *http.Request) {
+		if n.Add(1) < 3 {
+			w.WriteHeader(http.StatusBadGateway)
+			return
+		}
+		serveJSON(w, 200, []byte(`{"id":1}`))
+	})
+	ts.Mux.HandleFunc("/api/v4/runners/2", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusServiceUnavailable) })
+	ts.Mux.HandleFunc("/api/v4/runners/3", func(w http.ResponseWriter, _ *http.Request) { serveJSON(w, 200, []byte(`{"id":`)) })
+	ctx := context.Background()
+
+	_, resp, err := ts.Client.Runners.Get(ctx, 1, nil)
+	require.NoError(t, err)
+	assert.Equal(t, 3, resp.Attempts)
+
+	_, resp, err = ts.Client.Runners.Get(ctx, 2, nil)
+	require.ErrorIs(t, err, ErrServer)
+	require.NotNil(t, resp)
+	assert.Equal(t, 3, resp.Attempts)
+
+	_, resp, err = ts.Client.Runners.Get(ctx, 3, nil)
+	require.ErrorIs(t, err, ErrInvalidResponse)
+	require.NotNil(t, resp)
+	assert.Equal(t, 1, resp.Attempts)
+
+	c, err := NewClient("http://"+closedAddr(t), WithRetry(2, 0, 0))
+	require.NoError(t, err)
+	_, resp, err = c.Runners.Get(ctx, 1, nil)
+	var re *RequestError
+	require.ErrorAs(t, err, &re)
+	require.NotNil(t, resp, "a connection failure still reports its attempts")
+	assert.Equal(t, 3, resp.Attempts)
+	assert.Zero(t, resp.StatusCode, "no answer came")
+	assert.Equal(t, 3, re.Attempts)
+}
+
+// TestAttemptTimeout: a server that accepts and never answers does not hang
+// a call without a deadline: each attempt ends after WithAttemptTimeout, and
+// an idempotent method is retried.
+func TestAttemptTimeout(t *testing.T) {
+	release := make(chan struct{})
+	var got atomic.Int32
+	ts := newTestServer(t, WithRetry(2, 0, 0), WithAttemptTimeout(50*time.Millisecond))
+	ts.Mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		got.Add(1)
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	})
+	t.Cleanup(func() { close(release) })
+	_, resp, err := ts.Client.Runners.Get(context.Background(), 1, nil)
+	var re *RequestError
+	require.ErrorAs(t, err, &re)
+	assert.True(t, re.Timeout())
+	assert.Equal(t, 3, re.Attempts)
+	require.NotNil(t, resp)
+	assert.Equal(t, 3, resp.Attempts)
+
+	// The same under a context that can be cancelled (another attempt context).
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	_, resp, err = ts.Client.Runners.Get(ctx, 1, nil)
+	require.ErrorAs(t, err, &re)
+	assert.True(t, re.Timeout())
+	assert.Equal(t, 3, resp.Attempts)
+
+	// A POST is not sent again after a timeout: it may have been applied.
+	_, _, err = ts.Client.Runners.Create(context.Background(), InstanceRunnerOwner(), nil)
+	require.ErrorAs(t, err, &re)
+	assert.True(t, re.Timeout())
+	assert.Equal(t, 1, re.Attempts)
+	assert.EqualValues(t, 7, got.Load())
+
+	for _, d := range []time.Duration{0, -time.Second} {
+		_, err := NewClient("https://h", WithAttemptTimeout(d))
+		assert.ErrorIs(t, err, ErrInvalidInput)
+	}
 }

@@ -395,7 +395,7 @@ func TestRetryableDecisionTable(t *testing.T) {
 		{"POST", nil, &net.DNSError{Err: "no such host", Name: "gitlab.invalid"}, true},
 		{"GET", nil, context.Canceled, false},
 		{"GET", nil, fmt.Errorf("wrapped: %w", context.DeadlineExceeded), false},
-		{"GET", nil, &redirectError{msg: "no"}, false},
+		{"GET", nil, &RedirectError{StatusCode: 302, Reason: "no"}, false},
 		{"GET", nil, errors.New(`unsupported protocol scheme "ftp"`), false},
 		{"POST", answer(429), nil, true},
 		{"POST", answer(500), nil, false},

@@ -881,17 +881,7 @@ func (s *RunnersService) DiscoverJobRouter(ctx context.Context, runnerToken stri
 	if err := requireToken("runnerToken", runnerToken); err != nil {
 		return nil, nil, err
 	}
-	r := &request{method: http.MethodGet, path: "runners/router/discovery", noAuth: true, opts: opts}
-	req, _, err := s.client.newHTTPRequest(ctx, r)
-	if err != nil {
-		return nil, nil, err
-	}
-	// Set after the request options, so that WithHeader cannot replace it.
-	req.Header["Runner-Token"] = []string{runnerToken}
-	v := new(JobRouterDiscovery)
-	resp, err := s.client.do(req, v, append(s.client.secretsOf(r), runnerToken))
-	if err != nil {
-		return nil, resp, err
-	}
-	return v, resp, nil
+	// The header is set after the request options, so that WithHeader cannot replace it.
+	return doJSON[*JobRouterDiscovery](ctx, s.client, &request{method: http.MethodGet, path: "runners/router/discovery", noAuth: true,
+		header: http.Header{"Runner-Token": {runnerToken}}, secrets: []string{runnerToken}, opts: opts})
 }

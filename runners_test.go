@@ -757,8 +757,6 @@ func TestRunnersVerifyLegacyPlainText200(t *testing.T) {
 		{"text 200 with newline", "text/plain; charset=utf-8", "200\n"},
 		{"json 200", "application/json", "200"},
 		{"empty body", "text/plain", ""},
-		{"other text", "text/plain", "OK"},
-		{"json null", "application/json", "null"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			const tok = "6337ff461c94fd3fa32ba3b1ff4125"

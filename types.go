@@ -608,15 +608,26 @@ type RunnerVerification struct {
 	Legacy bool `json:"-"`
 }
 
-// decodeRawBody accepts any success body: a JSON object is decoded, anything
-// else (old servers' bare "200", an empty body) confirms the token with Legacy set.
-func (v *RunnerVerification) decodeRawBody(b []byte) error {
+// decodeRawBody accepts exactly the answers a server gives to a valid
+// token: current GitLab's JSON object, or old servers' bare 200 (as a number
+// or a JSON string, or an empty body with status 200), which set Legacy.
+// Anything else (an SSO login page, "OK", null, an empty 201) is an error.
+func (v *RunnerVerification) decodeRawBody(status int, b []byte) error {
 	b = bytes.TrimSpace(b)
-	if len(b) == 0 || b[0] != '{' {
+	switch {
+	case len(b) == 0 && status == 200:
+		*v = RunnerVerification{Legacy: true}
+		return nil
+	case len(b) == 0:
+		return errEmptyBody
+	case b[0] == '{':
+		return json.Unmarshal(b, v)
+	}
+	if s := string(b); s == "200" || s == `"200"` {
 		*v = RunnerVerification{Legacy: true}
 		return nil
 	}
-	return json.Unmarshal(b, v)
+	return errNotVerification
 }
 
 // TokenWithExpiry is a freshly reset token (entity ResetTokenResult).

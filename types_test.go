@@ -150,15 +150,20 @@ func TestRunnerVerificationForms(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(`200`), &v))
 	assert.Equal(t, RunnerVerification{Legacy: true}, v)
 
-	for _, raw := range []string{"200", "200\n", "", "OK", "null", `"200"`} {
+	for _, raw := range []string{"200", "200\n", "", `"200"`} {
 		var r RunnerVerification
-		require.NoError(t, r.decodeRawBody([]byte(raw)), raw)
+		require.NoError(t, r.decodeRawBody(200, []byte(raw)), raw)
 		assert.Equal(t, RunnerVerification{Legacy: true}, r, raw)
 	}
+	for _, raw := range []string{"OK", "null", "<html>"} {
+		var r RunnerVerification
+		require.Error(t, r.decodeRawBody(200, []byte(raw)), raw)
+	}
 	var r RunnerVerification
-	require.NoError(t, r.decodeRawBody([]byte(` {"id":3,"token":"glrt-y"} `)))
+	require.Error(t, r.decodeRawBody(201, nil), "only a 200 may be empty")
+	require.NoError(t, r.decodeRawBody(200, []byte(` {"id":3,"token":"glrt-y"} `)))
 	assert.Equal(t, RunnerVerification{ID: 3, Token: "glrt-y"}, r)
-	assert.Error(t, r.decodeRawBody([]byte(`{"id":`)))
+	assert.Error(t, r.decodeRawBody(200, []byte(`{"id":`)))
 }
 
 func TestJobDecodeIsTolerant(t *testing.T) {

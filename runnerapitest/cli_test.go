@@ -188,6 +188,18 @@ func TestPythonGitlabCLI(t *testing.T) {
 		assert.Len(t, jobs, 1)
 		require.NoError(t, json.Unmarshal([]byte(ok(admin, "runner-job", "list", "--runner-id", idArg(inst.ID), "--per-page", "2", "--get-all")), &jobs))
 		assert.Len(t, jobs, 7)
+		// Keyset pagination: python-gitlab follows the Link rel="next" cursors.
+		require.NoError(t, json.Unmarshal([]byte(ok(admin, "--pagination", "keyset", "--order-by", "id", "--per-page", "3",
+			"runner-job", "list", "--runner-id", idArg(inst.ID), "--get-all")), &jobs))
+		require.Len(t, jobs, 7)
+		assert.Greater(t, jobs[0].ID, jobs[6].ID, "keyset pages are id-descending")
+		var keyset int
+		for _, r := range s.Requests() {
+			if strings.Contains(r.RawQuery, "cursor=") {
+				keyset++
+			}
+		}
+		assert.Equal(t, 2, keyset, "two follow-up pages by cursor")
 	})
 	t.Run("group-runner list", func(t *testing.T) {
 		gid := idArg(g.ID)

@@ -15,8 +15,10 @@ type Fault struct {
 	// Status, when non-zero, is answered instead of the real result, with a
 	// GitLab-like error body ("Retry later" text for 429).
 	Status int
-	// AfterCommit applies the request to the state first, then answers
-	// Status (or resets): the client sees a failure for a change that happened.
+	// AfterCommit applies the request to the state first (before any
+	// Latency), then answers Status or resets: the client sees a failure for
+	// a change that happened. Without Status or Reset the real answer is
+	// sent after the Latency; the request is applied once either way.
 	AfterCommit bool
 	// Reset closes the connection without an answer.
 	Reset bool

@@ -1,6 +1,7 @@
 package runnerapitest
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/runnerkit/runnerapi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -383,4 +385,37 @@ func TestFakeControllerTokenParams(t *testing.T) {
 	first := links(h)["first"]
 	require.NotNil(t, first, h.Get("Link"))
 	assert.Equal(t, "page=1&per_page=20&runner_controller_id=1", first.RawQuery)
+}
+
+// TestFakeJobRouterDiscovery: the SDK's DiscoverJobRouter against the fake.
+func TestFakeJobRouterDiscovery(t *testing.T) {
+	s := newTestFake(t)
+	r := s.AddRunner(RunnerSpec{})
+	c := s.Client()
+	ctx := context.Background()
+	_, resp, err := c.Runners.DiscoverJobRouter(ctx, r.Token)
+	require.Error(t, err)
+	require.NotNil(t, resp)
+	assert.Equal(t, 501, resp.StatusCode)
+	_, _, err = c.Runners.DiscoverJobRouter(ctx, "glrt-nope")
+	assert.ErrorIs(t, err, runnerapi.ErrForbidden)
+	s.SetJobRouter("wss://kas.example.com")
+	d, _, err := c.Runners.DiscoverJobRouter(ctx, r.Token)
+	require.NoError(t, err)
+	assert.Equal(t, "wss://kas.example.com", d.ServerURL)
+}
+
+// TestFakeRegistrationTokenResetWhenDisabled: with registration tokens
+// disabled, the policies prevent update_runners_registration_token.
+func TestFakeRegistrationTokenResetWhenDisabled(t *testing.T) {
+	s := newTestFake(t)
+	g := s.AddGroup("acme", 0)
+	p := s.AddProject("web", g.ID)
+	s.SetRegistrationEnabled(false)
+	for _, path := range []string{"/runners/reset_registration_token", "/groups/" + strconv.FormatInt(g.ID, 10) + "/runners/reset_registration_token",
+		"/projects/" + strconv.FormatInt(p.ID, 10) + "/runners/reset_registration_token"} {
+		status, _, body := do(t, s, "POST", path, s.AdminToken(), "")
+		assert.Equal(t, 403, status, path)
+		assert.JSONEq(t, `{"message":"403 Forbidden"}`, body, path)
+	}
 }

@@ -2,6 +2,7 @@ package runnerapitest
 
 import (
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -57,19 +58,19 @@ type userBasic struct {
 
 type runnerDetailsJSON struct {
 	runnerJSON
-	TagList         []string       `json:"tag_list"`
-	RunUntagged     bool           `json:"run_untagged"`
-	Locked          bool           `json:"locked"`
-	MaximumTimeout  *int64         `json:"maximum_timeout"`
-	AccessLevel     string         `json:"access_level"`
-	Version         *string        `json:"version"`
-	Revision        *string        `json:"revision"`
-	Platform        *string        `json:"platform"`
-	Architecture    *string        `json:"architecture"`
-	ContactedAt     *stamp         `json:"contacted_at"`
-	MaintenanceNote *string        `json:"maintenance_note"`
-	Projects        *[]projectJSON `json:"projects,omitempty"`
-	Groups          []groupJSON    `json:"groups"`
+	TagList         []string            `json:"tag_list"`
+	RunUntagged     bool                `json:"run_untagged"`
+	Locked          bool                `json:"locked"`
+	MaximumTimeout  *int64              `json:"maximum_timeout"`
+	AccessLevel     string              `json:"access_level"`
+	Version         *string             `json:"version"`
+	Revision        *string             `json:"revision"`
+	Platform        *string             `json:"platform"`
+	Architecture    *string             `json:"architecture"`
+	ContactedAt     *stamp              `json:"contacted_at"`
+	MaintenanceNote *string             `json:"maintenance_note"`
+	Projects        *[]basicProjectJSON `json:"projects,omitempty"`
+	Groups          []groupJSON         `json:"groups"`
 }
 
 type projectJSON struct {
@@ -80,6 +81,36 @@ type projectJSON struct {
 	Path              string  `json:"path"`
 	PathWithNamespace string  `json:"path_with_namespace"`
 	CreatedAt         stamp   `json:"created_at"`
+}
+
+// basicProjectJSON is Entities::BasicProjectDetails (GET /runners/:id/projects, RunnerDetails.projects).
+type basicProjectJSON struct {
+	projectJSON
+	DefaultBranch  string        `json:"default_branch,omitempty"` // only with code access
+	TagList        []string      `json:"tag_list"`
+	Topics         []string      `json:"topics"`
+	SSHURLToRepo   string        `json:"ssh_url_to_repo"`
+	HTTPURLToRepo  string        `json:"http_url_to_repo"`
+	WebURL         string        `json:"web_url"`
+	ReadmeURL      *string       `json:"readme_url,omitempty"`  // only with code access
+	ForksCount     *int          `json:"forks_count,omitempty"` // only with code access
+	AvatarURL      *string       `json:"avatar_url"`
+	StarCount      int           `json:"star_count"`
+	LastActivityAt stamp         `json:"last_activity_at"`
+	Visibility     string        `json:"visibility"`
+	Namespace      namespaceJSON `json:"namespace"`
+}
+
+// namespaceJSON is Entities::NamespaceBasic.
+type namespaceJSON struct {
+	ID        int64   `json:"id"`
+	Name      string  `json:"name"`
+	Path      string  `json:"path"`
+	Kind      string  `json:"kind"`
+	FullPath  string  `json:"full_path"`
+	ParentID  *int64  `json:"parent_id"`
+	AvatarURL *string `json:"avatar_url"`
+	WebURL    string  `json:"web_url"`
 }
 
 type groupJSON struct {
@@ -216,6 +247,32 @@ func (s *Server) renderProject(p *project) projectJSON {
 		Path: p.path, PathWithNamespace: p.fullPath(), CreatedAt: ts(p.created)}
 }
 
+// renderBasicProject renders p as u sees it: the repository fields only
+// with code access (Reporter or more, as projects are private here).
+func (s *Server) renderBasicProject(p *project, u *user) basicProjectJSON {
+	base := s.webBase()
+	host := strings.TrimPrefix(strings.TrimPrefix(base, "http://"), "https://")
+	host, _, _ = strings.Cut(host, "/")
+	host, _, _ = strings.Cut(host, ":")
+	g := p.group
+	ns := namespaceJSON{ID: g.id, Name: g.name, Path: g.path, Kind: "group", FullPath: g.fullPath(), WebURL: base + "/groups/" + g.fullPath()}
+	if g.parent != nil {
+		id := g.parent.id
+		ns.ParentID = &id
+	}
+	out := basicProjectJSON{
+		projectJSON: s.renderProject(p), TagList: []string{}, Topics: []string{},
+		SSHURLToRepo: "git@" + host + ":" + p.fullPath() + ".git", HTTPURLToRepo: base + "/" + p.fullPath() + ".git",
+		WebURL: base + "/" + p.fullPath(), LastActivityAt: ts(p.created), Visibility: "private", Namespace: ns,
+	}
+	if u.admin || s.st.projectRole(u, p) >= RoleReporter {
+		readme := out.WebURL + "/-/blob/main/README.md"
+		forks := 0
+		out.DefaultBranch, out.ReadmeURL, out.ForksCount = "main", &readme, &forks
+	}
+	return out
+}
+
 // renderDetails renders a runner's details as u may see them.
 func (s *Server) renderDetails(r *runner, u *user, now time.Time, withProjects bool) runnerDetailsJSON {
 	d := runnerDetailsJSON{
@@ -230,10 +287,10 @@ func (s *Server) renderDetails(r *runner, u *user, now time.Time, withProjects b
 		d.MaintenanceNote = strp(r.note)
 	}
 	if withProjects {
-		ps := []projectJSON{}
+		ps := []basicProjectJSON{}
 		for _, pid := range r.projectIDs {
 			if p := s.st.projects[pid]; p != nil && (u.admin || s.st.projectRole(u, p) >= RoleReporter) {
-				ps = append(ps, s.renderProject(p))
+				ps = append(ps, s.renderBasicProject(p, u))
 			}
 		}
 		d.Projects = &ps

@@ -575,9 +575,9 @@ func (s *Server) listRunnerProjects(c *call) (int, any, *apiError) {
 	}
 	slices.SortFunc(ps, func(a, b *project) int { return int(a.id - b.id) })
 	from, to := c.offsetPage(len(ps), false)
-	out := make([]projectJSON, 0, to-from)
+	out := make([]basicProjectJSON, 0, to-from)
 	for _, p := range ps[from:to] {
-		out = append(out, s.renderProject(p))
+		out = append(out, s.renderBasicProject(p, c.user))
 	}
 	return 200, out, nil
 }
@@ -605,7 +605,8 @@ func (s *Server) resetRunnerToken(c *call) (int, any, *apiError) {
 }
 
 func (s *Server) resetInstanceRegToken(c *call) (int, any, *apiError) {
-	if !c.user.admin {
+	// ApplicationSettingPolicy: administrators, unless registration tokens are disabled.
+	if !c.user.admin || s.st.regDisabled {
 		return 0, nil, errForbidden
 	}
 	delete(s.st.regTokens, s.st.instanceReg)
@@ -913,7 +914,8 @@ func (s *Server) resetProjectRegToken(c *call) (int, any, *apiError) {
 	if err != nil {
 		return 0, nil, err
 	}
-	if !c.user.admin && s.st.projectRole(c.user, pr) < RoleMaintainer {
+	// update_runners_registration_token: Maintainers; prevented while registration tokens are disabled.
+	if (!c.user.admin && s.st.projectRole(c.user, pr) < RoleMaintainer) || s.st.regDisabled {
 		return 0, nil, errForbidden
 	}
 	delete(s.st.regTokens, pr.regToken)
@@ -945,7 +947,8 @@ func (s *Server) resetGroupRegToken(c *call) (int, any, *apiError) {
 	if err != nil {
 		return 0, nil, err
 	}
-	if !c.user.admin && s.st.groupRole(c.user, g) < RoleOwner {
+	// update_runners_registration_token: Owners; prevented while registration tokens are disabled.
+	if (!c.user.admin && s.st.groupRole(c.user, g) < RoleOwner) || s.st.regDisabled {
 		return 0, nil, errForbidden
 	}
 	delete(s.st.regTokens, g.regToken)

@@ -256,7 +256,7 @@ func (s *Server) InstanceRegistrationToken() string {
 }
 
 // SetRegistrationEnabled switches registration with registration tokens;
-// when off, POST /runners answers 410 Gone.
+// when off, POST /runners answers 410 Gone and the registration-token resets 403.
 func (s *Server) SetRegistrationEnabled(on bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -35,11 +35,11 @@ func TestLoadSeedExample(t *testing.T) {
 	assert.Equal(t, runnerapi.RunnerStatusStale, all[4].Status, "the group runner was last contacted 200 h ago")
 
 	// The fixed runner token works for runner-token endpoints.
-	v, _, err := c.Runners.Verify(ctx, &runnerapi.VerifyRunnerOptions{Token: "glrt-t1_example-shared-runner"})
+	v, _, err := c.Runners.Verify(ctx, "glrt-t1_example-shared-runner", nil)
 	require.NoError(t, err)
 	assert.Equal(t, all[0].ID, v.ID)
 
-	d, _, err := c.Runners.Get(ctx, 6)
+	d, _, err := c.Runners.Get(ctx, 6, nil)
 	require.NoError(t, err)
 	assert.True(t, d.Locked)
 	assert.Equal(t, runnerapi.AccessLevelRefProtected, d.AccessLevel)
@@ -62,7 +62,8 @@ func TestLoadSeedExample(t *testing.T) {
 	assert.Len(t, jobs, 20)
 	assert.Equal(t, int64(26), resp.TotalItems)
 
-	reg, _, err := c.Runners.Register(ctx, &runnerapi.RegisterRunnerOptions{Token: "GR1348941example-platform"})
+	//lint:ignore SA1019 the seed's registration tokens are what this checks
+	reg, _, err := c.Runners.Register(ctx, "GR1348941example-platform", nil)
 	require.NoError(t, err)
 	st, ok := s.Runner(reg.ID)
 	require.True(t, ok)

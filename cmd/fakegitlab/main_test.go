@@ -95,7 +95,7 @@ func TestBinaryDemo(t *testing.T) {
 		n++
 	}
 	assert.Equal(t, 25, n, "the demo fleet")
-	reg, _, err := c.Runners.Create(ctx, &runnerapi.CreateRunnerOptions{RunnerType: runnerapi.RunnerTypeInstance, Description: runnerapi.Ptr("from the Go SDK")})
+	reg, _, err := c.Runners.Create(ctx, runnerapi.InstanceRunnerOwner(), &runnerapi.CreateRunnerOptions{Description: runnerapi.Ptr("from the Go SDK")})
 	require.NoError(t, err)
 
 	maria, err := runnerapi.NewClient(vars["GITLAB_URL"], runnerapi.WithPrivateToken(runnerapitest.DemoUserToken), runnerapi.WithoutRetries())
