@@ -781,6 +781,11 @@ func TestZeroClientIsInvalidInput(t *testing.T) {
 	var zero Client
 	_, _, err = doJSON[*Runner](context.Background(), &zero, &request{method: http.MethodGet, path: "runners/1"})
 	require.ErrorIs(t, err, ErrInvalidInput)
+	// The services of a zero Client are nil pointers: their methods still answer.
+	_, _, err = zero.Runners.Get(context.Background(), 1, nil)
+	require.ErrorIs(t, err, ErrInvalidInput)
+	_, err = zero.RunnerControllers.Delete(context.Background(), 1)
+	require.ErrorIs(t, err, ErrInvalidInput)
 }
 
 // TestNewClientRefusesOtherAPIVersions: only /api/v4 may end the base URL.

@@ -81,8 +81,9 @@
 // The context bounds a whole call, retries and waits included: use
 // [context.WithTimeout]. Each attempt is also bounded on its own, so that a
 // server that accepts the connection but never answers cannot hold a call
-// until the context ends: [WithAttemptTimeout] sets that bound, 60 s for the
-// response headers by default. Supply your own *http.Client with
+// until the context ends: [WithAttemptTimeout] sets that bound, 60 s by
+// default, from sending the request to the end of reading the answer; an
+// attempt that times out is retried for the retryable methods only. Supply your own *http.Client with
 // [WithHTTPClient] for other transport settings.
 //
 // # Iterators and prefetch
