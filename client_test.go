@@ -125,12 +125,14 @@ func TestNewClientFromEnv(t *testing.T) {
 		assert.Equal(t, ts.URL+"/api/v4/", c.BaseURL().String())
 		assert.Equal(t, http.Header{"Private-Token": {"glpat-from-env-123456"}, "Authorization": none, "Job-Token": none}, lastAuth(t, c))
 	})
-	t.Run("CI_SERVER_URL and CI_JOB_TOKEN", func(t *testing.T) {
+	t.Run("CI_SERVER_URL; CI_JOB_TOKEN is not used", func(t *testing.T) {
+		// The runner endpoints reject job tokens: sending one only turns a
+		// clear "no credentials" into a confusing 401.
 		setEnv(t, "", ts.URL+"/", "", "job-token-from-env")
 		c, err := NewClientFromEnv(WithoutRetries())
 		require.NoError(t, err)
 		assert.Equal(t, ts.URL+"/api/v4/", c.BaseURL().String())
-		assert.Equal(t, http.Header{"Private-Token": none, "Authorization": none, "Job-Token": {"job-token-from-env"}}, lastAuth(t, c))
+		assert.Equal(t, http.Header{"Private-Token": none, "Authorization": none, "Job-Token": none}, lastAuth(t, c))
 	})
 	t.Run("GITLAB_URL wins over CI_SERVER_URL", func(t *testing.T) {
 		setEnv(t, "https://gitlab.example.com", "https://ci.example.com", "", "")
@@ -298,7 +300,7 @@ func TestRequestOptions(t *testing.T) {
 func TestRequestOptionWithQueryAddsToOptionQuery(t *testing.T) {
 	ts := newTestServer(t)
 	ts.Mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { serveJSON(w, 200, []byte(`[]`)) })
-	_, _, err := ts.Client.Runners.List(context.Background(), &ListRunnersOptions{Paused: Ptr(true)},
+	_, _, err := ts.Client.Runners.List(context.Background(), &ListRunnersOptions{RunnerFilter: RunnerFilter{Paused: Ptr(true)}},
 		WithQuery("tag_list", "extra"), WithQuery("x", "1"), WithQuery("x", "2"))
 	require.NoError(t, err)
 	assert.Equal(t, "paused=true&tag_list=extra&x=1&x=2", ts.LastRequest(t).Query)
@@ -321,7 +323,7 @@ func TestRequestOptionsAreValidated(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ts := newTestServer(t)
-			_, _, err := ts.Client.Runners.Get(context.Background(), 6, tc.opt)
+			_, _, err := ts.Client.Runners.Get(context.Background(), 6, nil, tc.opt)
 			require.ErrorIs(t, err, ErrInvalidInput)
 			var ve *ValidationError
 			require.ErrorAs(t, err, &ve)
@@ -353,7 +355,7 @@ func TestClientUserAgent(t *testing.T) {
 func TestClientContentTypeOnlyWithBody(t *testing.T) {
 	ts := newTestServer(t)
 	ts.Mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { serveJSON(w, 200, []byte(`{}`)) })
-	_, _, err := ts.Client.Runners.Get(context.Background(), 1)
+	_, _, err := ts.Client.Runners.Get(context.Background(), 1, nil)
 	require.NoError(t, err)
 	assert.Empty(t, ts.LastRequest(t).Header.Get("Content-Type"))
 	_, _, err = ts.Client.Runners.Pause(context.Background(), 1)
@@ -393,7 +395,7 @@ func TestClientGETRetriesAreBounded(t *testing.T) {
 	ts.Mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		serveJSON(w, http.StatusServiceUnavailable, []byte(`{"message":"down"}`))
 	})
-	_, resp, err := ts.Client.Runners.Get(context.Background(), 6)
+	_, resp, err := ts.Client.Runners.Get(context.Background(), 6, nil)
 	require.ErrorIs(t, err, ErrServer)
 	assert.Len(t, ts.Requests(), 3, "the first attempt and two retries")
 	require.NotNil(t, resp)
@@ -406,7 +408,7 @@ func TestClientDoesNotRetryPOSTOn502Or503(t *testing.T) {
 		t.Run(http.StatusText(status), func(t *testing.T) {
 			ts := newTestServer(t, WithRetry(2, 0, 0))
 			ts.Mux.HandleFunc("/", statusSequence([]int{status}, `{"id":1,"token":"glrt-abcdefgh12345"}`))
-			_, resp, err := ts.Client.Runners.Create(context.Background(), &CreateRunnerOptions{RunnerType: RunnerTypeInstance})
+			_, resp, err := ts.Client.Runners.Create(context.Background(), InstanceRunnerOwner(), nil)
 			require.ErrorIs(t, err, ErrServer)
 			assert.Len(t, ts.Requests(), 1, "a POST must not be replayed: it could create a second runner")
 			assert.Equal(t, 1, resp.Attempts)
@@ -463,7 +465,7 @@ func TestClientMalformedSuccessBody(t *testing.T) {
 				w.Header().Set("Content-Type", tc.contentType)
 				_, _ = w.Write([]byte(tc.body))
 			})
-			got, resp, err := ts.Client.Runners.Get(context.Background(), 6)
+			got, resp, err := ts.Client.Runners.Get(context.Background(), 6, nil)
 			require.Error(t, err)
 			assert.Nil(t, got)
 			require.NotNil(t, resp)
@@ -487,9 +489,9 @@ func TestClientLoggerNeverLogsTokens(t *testing.T) {
 	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ts := newTestServer(t, WithLogger(logger), WithRetry(1, 0, 0))
 	ts.Mux.HandleFunc("/", statusSequence([]int{http.StatusBadGateway}, `{"id":1,"token":"t","token_expires_at":null}`))
-	_, _, err := ts.Client.Runners.Get(context.Background(), 1)
+	_, _, err := ts.Client.Runners.Get(context.Background(), 1, nil)
 	require.NoError(t, err, "the GET is retried after the 502")
-	_, _, err = ts.Client.Runners.Verify(context.Background(), &VerifyRunnerOptions{Token: "6337ff461c94fd3fa32ba3b1ff4125"})
+	_, _, err = ts.Client.Runners.Verify(context.Background(), "6337ff461c94fd3fa32ba3b1ff4125", nil)
 	require.NoError(t, err)
 	out := buf.String()
 	assert.Contains(t, out, "runnerapi request")
@@ -506,7 +508,7 @@ func TestClientIsSafeForConcurrentUse(t *testing.T) {
 	errs := make(chan error, n)
 	for i := 0; i < n; i++ {
 		go func() {
-			_, _, err := ts.Client.Runners.Get(context.Background(), 6)
+			_, _, err := ts.Client.Runners.Get(context.Background(), 6, nil)
 			errs <- err
 		}()
 	}
@@ -527,10 +529,11 @@ func TestPtr(t *testing.T) {
 func TestClientRetriesGETOnConnectionFailure(t *testing.T) {
 	ts := newTestServer(t, WithRetry(2, 0, 0))
 	ts.Close() // connections are refused from now on
-	_, resp, err := ts.Client.Runners.Get(context.Background(), 6)
+	_, resp, err := ts.Client.Runners.Get(context.Background(), 6, nil)
 	var re *RequestError
 	require.ErrorAs(t, err, &re)
-	assert.Nil(t, resp)
+	require.NotNil(t, resp, "the attempts are reported")
+	assert.Equal(t, 3, resp.Attempts)
 	assert.Equal(t, 3, re.Attempts)
 	assert.Contains(t, err.Error(), "(after 3 attempts)")
 }
@@ -539,7 +542,7 @@ func TestClientRetriesPOSTOnlyWhenNothingWasSent(t *testing.T) {
 	// A refused connection proves the request was never written, so even a POST may be sent again.
 	ts := newTestServer(t, WithRetry(2, 0, 0))
 	ts.Close()
-	_, _, err := ts.Client.Runners.Create(context.Background(), &CreateRunnerOptions{RunnerType: RunnerTypeInstance})
+	_, _, err := ts.Client.Runners.Create(context.Background(), InstanceRunnerOwner(), nil)
 	var re *RequestError
 	require.ErrorAs(t, err, &re)
 	assert.Equal(t, 3, re.Attempts)
@@ -562,7 +565,7 @@ func TestClientRetriesOn429HonouringRetryAfter(t *testing.T) {
 			})
 			var err error
 			if method == http.MethodGet {
-				_, _, err = ts.Client.Runners.Get(context.Background(), 6)
+				_, _, err = ts.Client.Runners.Get(context.Background(), 6, nil)
 			} else {
 				_, _, err = ts.Client.Runners.ResetInstanceRegistrationToken(context.Background())
 			}
@@ -601,13 +604,13 @@ func TestClientDropsCredentialsOnCrossOriginRedirect(t *testing.T) {
 	})
 	ts.Mux.HandleFunc("GET /api/v4/moved/7", func(w http.ResponseWriter, _ *http.Request) { serveJSON(w, 200, []byte(`{"id":7}`)) })
 
-	_, _, err := ts.Client.Runners.Get(context.Background(), 6, WithSudo("alice"))
+	_, _, err := ts.Client.Runners.Get(context.Background(), 6, nil, WithSudo("alice"))
 	require.NoError(t, err)
 	got := other.LastRequest(t).Header
 	assert.Empty(t, got.Get("Private-Token"), "the token must not follow a redirect to another origin")
 	assert.Empty(t, got.Get("Sudo"))
 
-	_, _, err = ts.Client.Runners.Get(context.Background(), 7)
+	_, _, err = ts.Client.Runners.Get(context.Background(), 7, nil)
 	require.NoError(t, err)
 	assert.Equal(t, testToken, ts.LastRequest(t).Header.Get("Private-Token"), "a same-origin redirect keeps credentials")
 }
@@ -681,7 +684,7 @@ func TestClientSuccessWithoutAValueIsAnError(t *testing.T) {
 				}
 				serveJSON(w, tc.status, []byte(tc.body))
 			})
-			got, resp, err := ts.Client.Runners.Get(context.Background(), 6)
+			got, resp, err := ts.Client.Runners.Get(context.Background(), 6, nil)
 			assert.Nil(t, got)
 			require.NotNil(t, resp)
 			assert.Equal(t, tc.status, resp.StatusCode)
@@ -704,8 +707,189 @@ func TestClientVerifyBodyOverMaxResponseSize(t *testing.T) {
 	ts.Mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		serveJSON(w, 200, []byte(`{"id":12345,"token":"glrt-abcdefghijklmnop"}`))
 	})
-	_, _, err := ts.Client.Runners.Verify(context.Background(), &VerifyRunnerOptions{Token: "glrt-abcdefghijklmnop"})
+	_, _, err := ts.Client.Runners.Verify(context.Background(), "glrt-abcdefghijklmnop", nil)
 	require.ErrorIs(t, err, ErrResponseTooLarge)
 	assert.ErrorIs(t, err, ErrInvalidResponse)
 	assert.NotContains(t, err.Error(), "glrt-abcdefghijklmnop")
+}
+
+// TestHeaderValuesWithControlCharactersAreRefused: CR, LF and NUL in any
+// header value fail before sending, naming the field, and are never retried.
+func TestHeaderValuesWithControlCharactersAreRefused(t *testing.T) {
+	bad := []struct {
+		name  string
+		value string
+	}{{"CR", "a\rb-0123"}, {"LF", "a\nb-0123"}, {"NUL", "a\x00b-0123"}, {"CRLF", "x\r\nX-Injected: 1"}}
+	type tcase struct {
+		name   string
+		field  string
+		client []Option
+		req    []RequestOption
+	}
+	var cases []tcase
+	for _, b := range bad {
+		cases = append(cases,
+			tcase{"token/" + b.name, "WithPrivateToken", []Option{WithPrivateToken(b.value)}, nil},
+			tcase{"user agent/" + b.name, "WithUserAgent", []Option{WithUserAgent(b.value)}, nil},
+			tcase{"sudo/" + b.name, "WithSudo", nil, []RequestOption{WithSudo(b.value)}},
+			tcase{"header/" + b.name, "WithHeader", nil, []RequestOption{WithHeader("X-Custom", b.value)}},
+		)
+	}
+	cases = append(cases,
+		tcase{"header key", "WithHeader", nil, []RequestOption{WithHeader("X-Bad\nKey", "v")}},
+		tcase{"oauth token", "WithOAuthToken", []Option{WithOAuthToken("tok\r\nen-0123")}, nil},
+	)
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := newTestServer(t)
+			ts.Mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { serveJSON(w, 200, []byte(`{"id":1}`)) })
+			opts := append([]Option{WithRetry(4, time.Millisecond, time.Millisecond)}, tt.client...)
+			c, err := NewClient(ts.URL, opts...)
+			if err == nil {
+				_, _, err = c.Runners.Get(context.Background(), 1, nil, tt.req...)
+			}
+			var ve *ValidationError
+			require.ErrorAs(t, err, &ve)
+			assert.Equal(t, tt.field, ve.Field)
+			assert.NotContains(t, err.Error(), "\n")
+			ts.RequireNoRequests(t)
+		})
+	}
+}
+
+// TestNilContextIsInvalidInput: a nil context is a ValidationError, not a panic.
+func TestNilContextIsInvalidInput(t *testing.T) {
+	ts := newTestServer(t)
+	ts.Mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { serveJSON(w, 200, []byte(`{"id":1}`)) })
+	var ctx context.Context                         // nil
+	_, _, err := ts.Client.Runners.Get(ctx, 1, nil) //nolint:staticcheck // the nil context is the point
+	require.ErrorIs(t, err, ErrInvalidInput)
+	assert.Contains(t, err.Error(), "context must be non-nil")
+	_, err = ts.Client.Runners.Delete(ctx, 1) //nolint:staticcheck // the nil context is the point
+	require.ErrorIs(t, err, ErrInvalidInput)
+	ts.RequireNoRequests(t)
+}
+
+// TestZeroClientIsInvalidInput: a service without a client (a zero Client's
+// services, or a zero service value) fails with ErrInvalidInput instead of panicking.
+func TestZeroClientIsInvalidInput(t *testing.T) {
+	_, _, err := (&RunnersService{}).Get(context.Background(), 1, nil)
+	require.ErrorIs(t, err, ErrInvalidInput)
+	assert.Contains(t, err.Error(), "NewClient")
+	_, err = (&RunnerControllersService{}).Delete(context.Background(), 1)
+	require.ErrorIs(t, err, ErrInvalidInput)
+	var zero Client
+	_, _, err = doJSON[*Runner](context.Background(), &zero, &request{method: http.MethodGet, path: "runners/1"})
+	require.ErrorIs(t, err, ErrInvalidInput)
+	// The services of a zero Client are nil pointers: their methods still answer.
+	_, _, err = zero.Runners.Get(context.Background(), 1, nil)
+	require.ErrorIs(t, err, ErrInvalidInput)
+	_, err = zero.RunnerControllers.Delete(context.Background(), 1)
+	require.ErrorIs(t, err, ErrInvalidInput)
+}
+
+// TestNewClientRefusesOtherAPIVersions: only /api/v4 may end the base URL.
+func TestNewClientRefusesOtherAPIVersions(t *testing.T) {
+	for _, base := range []string{"https://host/api/v3", "https://host/api/v3/", "https://host/api", "https://host/api/", "https://host/gitlab/api/v5", "https://host/api/graphql"} {
+		_, err := NewClient(base)
+		var ve *ValidationError
+		require.ErrorAs(t, err, &ve, base)
+		assert.Equal(t, "baseURL", ve.Field)
+		assert.Contains(t, ve.Reason, "/api/v4", base)
+	}
+	for base, want := range map[string]string{
+		"https://host/api/v4":         "https://host/api/v4/",
+		"https://host/gitlab/api/v4/": "https://host/gitlab/api/v4/",
+		"https://host/apis":           "https://host/apis/api/v4/",
+	} {
+		c, err := NewClient(base)
+		require.NoError(t, err, base)
+		assert.Equal(t, want, c.BaseURL().String())
+	}
+}
+
+// TestAttemptsAreReportedForEveryOutcome: whenever an attempt was made the
+// *Response is non-nil and carries the attempt count: success, an error
+// answer, an undecodable answer and a connection failure.
+func TestAttemptsAreReportedForEveryOutcome(t *testing.T) {
+	var n atomic.Int32
+	ts := newTestServer(t, WithRetry(2, 0, 0))
+	ts.Mux.HandleFunc("/api/v4/runners/1", func(w http.ResponseWriter, _ *http.Request) {
+		if n.Add(1) < 3 {
+			w.WriteHeader(http.StatusBadGateway)
+			return
+		}
+		serveJSON(w, 200, []byte(`{"id":1}`))
+	})
+	ts.Mux.HandleFunc("/api/v4/runners/2", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusServiceUnavailable) })
+	ts.Mux.HandleFunc("/api/v4/runners/3", func(w http.ResponseWriter, _ *http.Request) { serveJSON(w, 200, []byte(`{"id":`)) })
+	ctx := context.Background()
+
+	_, resp, err := ts.Client.Runners.Get(ctx, 1, nil)
+	require.NoError(t, err)
+	assert.Equal(t, 3, resp.Attempts)
+
+	_, resp, err = ts.Client.Runners.Get(ctx, 2, nil)
+	require.ErrorIs(t, err, ErrServer)
+	require.NotNil(t, resp)
+	assert.Equal(t, 3, resp.Attempts)
+
+	_, resp, err = ts.Client.Runners.Get(ctx, 3, nil)
+	require.ErrorIs(t, err, ErrInvalidResponse)
+	require.NotNil(t, resp)
+	assert.Equal(t, 1, resp.Attempts)
+
+	c, err := NewClient("http://"+closedAddr(t), WithRetry(2, 0, 0))
+	require.NoError(t, err)
+	_, resp, err = c.Runners.Get(ctx, 1, nil)
+	var re *RequestError
+	require.ErrorAs(t, err, &re)
+	require.NotNil(t, resp, "a connection failure still reports its attempts")
+	assert.Equal(t, 3, resp.Attempts)
+	assert.Zero(t, resp.StatusCode, "no answer came")
+	assert.Equal(t, 3, re.Attempts)
+}
+
+// TestAttemptTimeout: a server that accepts and never answers does not hang
+// a call without a deadline: each attempt ends after WithAttemptTimeout, and
+// an idempotent method is retried.
+func TestAttemptTimeout(t *testing.T) {
+	release := make(chan struct{})
+	var got atomic.Int32
+	ts := newTestServer(t, WithRetry(2, 0, 0), WithAttemptTimeout(50*time.Millisecond))
+	ts.Mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		got.Add(1)
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	})
+	t.Cleanup(func() { close(release) })
+	_, resp, err := ts.Client.Runners.Get(context.Background(), 1, nil)
+	var re *RequestError
+	require.ErrorAs(t, err, &re)
+	assert.True(t, re.Timeout())
+	assert.Equal(t, 3, re.Attempts)
+	require.NotNil(t, resp)
+	assert.Equal(t, 3, resp.Attempts)
+
+	// The same under a context that can be cancelled (another attempt context).
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	_, resp, err = ts.Client.Runners.Get(ctx, 1, nil)
+	require.ErrorAs(t, err, &re)
+	assert.True(t, re.Timeout())
+	assert.Equal(t, 3, resp.Attempts)
+
+	// A POST is not sent again after a timeout: it may have been applied.
+	_, _, err = ts.Client.Runners.Create(context.Background(), InstanceRunnerOwner(), nil)
+	require.ErrorAs(t, err, &re)
+	assert.True(t, re.Timeout())
+	assert.Equal(t, 1, re.Attempts)
+	assert.EqualValues(t, 7, got.Load())
+
+	for _, d := range []time.Duration{0, -time.Second} {
+		_, err := NewClient("https://h", WithAttemptTimeout(d))
+		assert.ErrorIs(t, err, ErrInvalidInput)
+	}
 }

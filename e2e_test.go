@@ -69,19 +69,23 @@ func TestE2EEveryMethod(t *testing.T) {
 			assert.Equal(t, []int64{w.prj.ID}, runnerIDs(got), "a maintainer sees the runners of their projects")
 		},
 		"ListAll": func(t *testing.T, w *e2eWorld) {
-			got, resp, err := w.c.Runners.ListAll(ctx, &runnerapi.ListRunnersOptions{TagList: []string{"docker", "linux"}, Status: runnerapi.Ptr(runnerapi.RunnerStatusOnline)})
+			got, resp, err := w.c.Runners.ListAll(ctx, &runnerapi.ListRunnersOptions{RunnerFilter: runnerapi.RunnerFilter{TagList: []string{"docker", "linux"}, Status: runnerapi.Ptr(runnerapi.RunnerStatusOnline)}})
 			require.NoError(t, err)
 			assert.Equal(t, []int64{w.inst.ID}, runnerIDs(got))
 			assert.Equal(t, int64(1), resp.TotalItems)
 			assert.Zero(t, resp.NextPage)
 		},
 		"Get": func(t *testing.T, w *e2eWorld) {
-			d, _, err := w.c.Runners.Get(ctx, w.prj.ID)
+			d, _, err := w.c.Runners.Get(ctx, w.prj.ID, nil)
 			require.NoError(t, err)
 			assert.Equal(t, runnerapi.RunnerTypeProject, d.RunnerType)
 			require.Len(t, d.Projects, 1)
 			assert.Equal(t, "acme/infra/platform", d.Projects[0].PathWithNamespace)
 			assert.Equal(t, runnerapi.RunnerStatusNeverContacted, d.Status)
+			lean, _, err := w.c.Runners.Get(ctx, w.prj.ID, &runnerapi.GetRunnerOptions{IncludeProjects: runnerapi.Ptr(false)})
+			require.NoError(t, err)
+			assert.Nil(t, lean.Projects, "include_projects=false omits the projects")
+			assert.Equal(t, d.ID, lean.ID)
 		},
 		"Update": func(t *testing.T, w *e2eWorld) {
 			d, _, err := w.c.Runners.Update(ctx, w.inst.ID, &runnerapi.UpdateRunnerOptions{Description: runnerapi.Ptr("renamed"), TagList: &[]string{"gpu"}, MaximumTimeout: runnerapi.Ptr(int64(3600))})
@@ -172,12 +176,12 @@ func TestE2EEveryMethod(t *testing.T) {
 			assert.ErrorIs(t, err, runnerapi.ErrForbidden, "the owner project cannot be unassigned")
 		},
 		"ListGroupRunners": func(t *testing.T, w *e2eWorld) {
-			got, _, err := w.c.Runners.ListGroupRunners(ctx, runnerapi.GroupPath("acme/infra"), &runnerapi.ListGroupRunnersOptions{Type: runnerapi.Ptr(runnerapi.RunnerTypeGroup)})
+			got, _, err := w.c.Runners.ListGroupRunners(ctx, runnerapi.GroupPath("acme/infra"), &runnerapi.ListGroupRunnersOptions{RunnerFilter: runnerapi.RunnerFilter{Type: runnerapi.Ptr(runnerapi.RunnerTypeGroup)}})
 			require.NoError(t, err)
 			assert.Equal(t, []int64{w.grp.ID}, runnerIDs(got), "runners of ancestor groups")
 		},
 		"Register": func(t *testing.T, w *e2eWorld) {
-			reg, resp, err := w.c.Runners.Register(ctx, &runnerapi.RegisterRunnerOptions{Token: w.proj.RegistrationToken, Description: runnerapi.Ptr("legacy"), TagList: &[]string{"a", "b"}})
+			reg, resp, err := w.c.Runners.Register(ctx, w.proj.RegistrationToken, &runnerapi.RegisterRunnerOptions{Description: runnerapi.Ptr("legacy"), TagList: &[]string{"a", "b"}})
 			require.NoError(t, err)
 			assert.Equal(t, http.StatusCreated, resp.StatusCode)
 			st, ok := w.srv.Runner(reg.ID)
@@ -185,36 +189,47 @@ func TestE2EEveryMethod(t *testing.T) {
 			assert.Equal(t, "project_type", st.Type)
 			assert.Equal(t, []int64{w.proj.ID}, st.ProjectIDs)
 			w.srv.SetRegistrationEnabled(false)
-			_, _, err = w.c.Runners.Register(ctx, &runnerapi.RegisterRunnerOptions{Token: w.proj.RegistrationToken})
+			_, _, err = w.c.Runners.Register(ctx, w.proj.RegistrationToken, nil)
 			assert.ErrorIs(t, err, runnerapi.ErrGone)
 		},
 		"Create": func(t *testing.T, w *e2eWorld) {
-			reg, _, err := w.c.Runners.Create(ctx, &runnerapi.CreateRunnerOptions{RunnerType: runnerapi.RunnerTypeGroup, GroupID: runnerapi.Ptr(w.sub.ID), Description: runnerapi.Ptr("new")})
+			reg, _, err := w.c.Runners.Create(ctx, runnerapi.GroupRunnerOwner(w.sub.ID), &runnerapi.CreateRunnerOptions{Description: runnerapi.Ptr("new")})
 			require.NoError(t, err)
 			assert.True(t, strings.HasPrefix(reg.Token, "glrt-t2_"), "a created group runner's token")
 			assert.Equal(t, int64(1), w.srv.Counters().RunnersCreated)
 		},
 		"Verify": func(t *testing.T, w *e2eWorld) {
-			v, _, err := w.c.Runners.Verify(ctx, &runnerapi.VerifyRunnerOptions{Token: w.grp.Token, SystemID: runnerapi.Ptr("s_new")})
+			v, _, err := w.c.Runners.Verify(ctx, w.grp.Token, &runnerapi.VerifyRunnerOptions{SystemID: runnerapi.Ptr("s_new")})
 			require.NoError(t, err)
 			assert.Equal(t, w.grp.ID, v.ID)
 			st, _ := w.srv.Runner(w.grp.ID)
 			assert.Equal(t, []string{"s_new"}, st.Managers, "verify creates the manager")
-			_, _, err = w.c.Runners.Verify(ctx, &runnerapi.VerifyRunnerOptions{Token: "glrt-unknown"})
+			_, _, err = w.c.Runners.Verify(ctx, "glrt-unknown", nil)
 			assert.ErrorIs(t, err, runnerapi.ErrForbidden)
+		},
+		"DiscoverJobRouter": func(t *testing.T, w *e2eWorld) {
+			// The fake has no Job Router: GitLab's answer then is 501 (router
+			// off); a fake without the route answers 404. Either way the
+			// call reached the server, carried no user credentials, and the
+			// runner token is not in the error.
+			_, _, err := w.c.Runners.DiscoverJobRouter(ctx, w.inst.Token)
+			var er *runnerapi.ErrorResponse
+			require.ErrorAs(t, err, &er)
+			assert.Contains(t, []int{http.StatusNotFound, http.StatusNotImplemented}, er.StatusCode)
+			assert.NotContains(t, err.Error(), w.inst.Token)
 		},
 		"ResetAuthenticationToken": func(t *testing.T, w *e2eWorld) {
 			tok, resp, err := w.c.Runners.ResetAuthenticationToken(ctx, w.inst.ID)
 			require.NoError(t, err)
 			assert.Equal(t, http.StatusCreated, resp.StatusCode)
 			assert.NotEqual(t, w.inst.Token, tok.Token)
-			_, _, err = w.c.Runners.Verify(ctx, &runnerapi.VerifyRunnerOptions{Token: w.inst.Token})
+			_, _, err = w.c.Runners.Verify(ctx, w.inst.Token, nil)
 			assert.ErrorIs(t, err, runnerapi.ErrForbidden, "the old token is dead")
 		},
 		"ResetAuthenticationTokenWithToken": func(t *testing.T, w *e2eWorld) {
 			tok, _, err := w.c.Runners.ResetAuthenticationTokenWithToken(ctx, w.inst.Token)
 			require.NoError(t, err)
-			_, _, err = w.c.Runners.Verify(ctx, &runnerapi.VerifyRunnerOptions{Token: tok.Token})
+			_, _, err = w.c.Runners.Verify(ctx, tok.Token, nil)
 			require.NoError(t, err)
 		},
 		"ResetInstanceRegistrationToken": func(t *testing.T, w *e2eWorld) {
@@ -228,15 +243,15 @@ func TestE2EEveryMethod(t *testing.T) {
 		"ResetProjectRegistrationToken": func(t *testing.T, w *e2eWorld) {
 			tok, _, err := w.c.Runners.ResetProjectRegistrationToken(ctx, runnerapi.ProjectID(w.proj.ID))
 			require.NoError(t, err)
-			_, _, err = w.c.Runners.Register(ctx, &runnerapi.RegisterRunnerOptions{Token: w.proj.RegistrationToken})
+			_, _, err = w.c.Runners.Register(ctx, w.proj.RegistrationToken, nil)
 			assert.ErrorIs(t, err, runnerapi.ErrForbidden, "the old registration token is refused")
-			_, _, err = w.c.Runners.Register(ctx, &runnerapi.RegisterRunnerOptions{Token: tok.Token})
+			_, _, err = w.c.Runners.Register(ctx, tok.Token, nil)
 			require.NoError(t, err)
 		},
 		"ResetGroupRegistrationToken": func(t *testing.T, w *e2eWorld) {
 			tok, _, err := w.c.Runners.ResetGroupRegistrationToken(ctx, runnerapi.GroupID(w.group.ID))
 			require.NoError(t, err)
-			reg, _, err := w.c.Runners.Register(ctx, &runnerapi.RegisterRunnerOptions{Token: tok.Token})
+			reg, _, err := w.c.Runners.Register(ctx, tok.Token, nil)
 			require.NoError(t, err)
 			st, _ := w.srv.Runner(reg.ID)
 			assert.Equal(t, "group_type", st.Type)
@@ -405,7 +420,7 @@ func TestE2EPaginationHeaders(t *testing.T) {
 	}
 	assert.Equal(t, 10001, n, "the iterator walks past 10,000 rows without counts")
 
-	_, resp, err = c.Runners.ListAll(ctx, &runnerapi.ListRunnersOptions{Type: runnerapi.Ptr(runnerapi.RunnerTypeGroup)})
+	_, resp, err = c.Runners.ListAll(ctx, &runnerapi.ListRunnersOptions{RunnerFilter: runnerapi.RunnerFilter{Type: runnerapi.Ptr(runnerapi.RunnerTypeGroup)}})
 	require.NoError(t, err)
 	assert.Equal(t, int64(0), resp.TotalItems)
 	assert.Equal(t, int64(1), resp.TotalPages, "an empty list still has one page")
@@ -471,7 +486,7 @@ func TestE2EAuthRules(t *testing.T) {
 	require.NoError(t, err)
 	_, _, err = anon.Runners.ListAll(ctx, nil)
 	assert.ErrorIs(t, err, runnerapi.ErrUnauthorized)
-	_, _, err = anon.Runners.Verify(ctx, &runnerapi.VerifyRunnerOptions{Token: "nope"})
+	_, _, err = anon.Runners.Verify(ctx, "nope", nil)
 	assert.ErrorIs(t, err, runnerapi.ErrForbidden, "runner-token endpoints never answer 401")
 
 	dev := w.srv.AddUser("dev", false)
@@ -481,9 +496,9 @@ func TestE2EAuthRules(t *testing.T) {
 	assert.ErrorIs(t, err, runnerapi.ErrForbidden)
 	_, _, err = dc.RunnerControllers.List(ctx, nil)
 	assert.ErrorIs(t, err, runnerapi.ErrForbidden, "non-admin: 403")
-	_, _, err = dc.Runners.Get(ctx, w.prj.ID)
+	_, _, err = dc.Runners.Get(ctx, w.prj.ID, nil)
 	assert.ErrorIs(t, err, runnerapi.ErrForbidden)
-	_, _, err = dc.Runners.Get(ctx, w.inst.ID)
+	_, _, err = dc.Runners.Get(ctx, w.inst.ID, nil)
 	assert.NoError(t, err, "instance runners are readable by every user")
 
 	w.srv.SetControllersLicensed(false)

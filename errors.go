@@ -2,10 +2,10 @@ package runnerapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net"
 	"net/http"
@@ -15,7 +15,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // Sentinel errors matched with errors.Is against any error this package returns.
@@ -58,8 +57,15 @@ const maxErrorBody = 64 << 10
 // crossing the cap is seen whole, and redacted, before the body is cut.
 const secretMargin = 1 << 10
 
+// maxMessageLen caps ErrorResponse.Message and each message in Fields.
+const maxMessageLen = 1024
+
+// maxMessageDepth bounds how deep a nested error message is flattened.
+const maxMessageDepth = 16
+
 // ErrorResponse is a non-2xx answer from GitLab, with its message parsed from
-// any of GitLab's error body shapes.
+// any of GitLab's error body shapes. Every field is free of the client's
+// credentials and of secrets the request carried, in every escaped form.
 type ErrorResponse struct {
 	// StatusCode is the HTTP status of the answer.
 	StatusCode int
@@ -67,7 +73,8 @@ type ErrorResponse struct {
 	Method string
 	// URL is the request URL with credentials removed.
 	URL string
-	// Message is GitLab's message, flattened to one line: "404 Runner Not Found",
+	// Message is GitLab's message, flattened to one line, control characters
+	// escaped, at most 1 KiB: "404 Runner Not Found",
 	// "description is too long (maximum is 1024 characters)", "Retry later".
 	Message string
 	// Fields holds per-attribute messages of a model validation error
@@ -75,15 +82,20 @@ type ErrorResponse struct {
 	Fields map[string][]string
 	// Code is the OAuth error code ("invalid_token", "insufficient_scope") when GitLab sent one.
 	Code string
-	// RetryAfter is the wait the server asked for (Retry-After or RateLimit-Reset), if any.
+	// RetryAfter is the wait the server (Retry-After, RateLimit-Reset) or the
+	// client's rate limiter asked for, if any.
 	RetryAfter time.Duration
+	// Attempts is how many times the request was sent.
+	Attempts int
 	// Body is the raw body, at most 64 KiB, with credentials redacted.
 	Body []byte
-	// Response is the HTTP response; its body is already closed.
+	// Response is the HTTP response; its body is already closed, its headers
+	// are redacted and its Request carries no credential headers.
 	Response *http.Response
 }
 
-// Error returns "METHOD URL: STATUS MESSAGE" with credentials redacted.
+// Error returns "runnerapi: METHOD URL: STATUS MESSAGE", with " (after N
+// attempts)" when the request was sent more than once.
 func (e *ErrorResponse) Error() string {
 	status := strconv.Itoa(e.StatusCode)
 	msg := e.Message
@@ -91,6 +103,7 @@ func (e *ErrorResponse) Error() string {
 		msg = http.StatusText(e.StatusCode)
 	}
 	var b strings.Builder
+	b.WriteString("runnerapi: ")
 	b.WriteString(e.Method)
 	b.WriteByte(' ')
 	b.WriteString(e.URL)
@@ -110,12 +123,39 @@ func (e *ErrorResponse) Error() string {
 	if e.RetryAfter > 0 {
 		fmt.Fprintf(&b, " (retry after %s)", e.RetryAfter)
 	}
-	return b.String()
+	return finishError(b.String(), e.Attempts)
 }
+
+// finishError appends the attempt count and makes msg safe to print.
+func finishError(msg string, attempts int) string {
+	if attempts > 1 {
+		msg += " (after " + strconv.Itoa(attempts) + " attempts)"
+	}
+	return escapeControl(redact(msg, nil))
+}
+
+// Format prints the redacted Error text for every verb (%v, %+v, %s, %q…),
+// also for a value, whose fields fmt would otherwise print one by one.
+func (e ErrorResponse) Format(f fmt.State, verb rune) { formatError(f, verb, e.Error()) }
 
 // Is matches the sentinel for e's status code.
 func (e *ErrorResponse) Is(target error) bool {
 	return statusSentinel(e.StatusCode) == target && target != nil
+}
+
+// formatError prints an error's text for fmt: %q quotes it, %x/%X hex-encode
+// it, everything else prints it as is.
+func formatError(f fmt.State, verb rune, msg string) {
+	switch verb {
+	case 'q':
+		fmt.Fprint(f, strconv.Quote(msg))
+	case 'x':
+		fmt.Fprintf(f, "%x", msg)
+	case 'X':
+		fmt.Fprintf(f, "%X", msg)
+	default:
+		fmt.Fprint(f, msg)
+	}
 }
 
 // statusSentinel maps an HTTP status to its sentinel error, or nil.
@@ -148,40 +188,55 @@ func statusSentinel(code int) error {
 	return nil
 }
 
-// checkResponse returns nil for a 2xx answer and an *ErrorResponse otherwise.
-// It reads at most 64 KiB of the body. Credentials are redacted from the raw
-// body before it is parsed, and from every parsed string afterwards (a server
-// may echo a token with JSON escapes that only decoding reveals).
-func checkResponse(resp *http.Response, secrets []string) error {
-	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
-		return nil
-	}
-	// Redact before cutting, so that a credential straddling a cut (the
-	// 64 KiB cap, or the one-line summary of a text body) cannot survive in part.
-	raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody+secretMargin))
+// newErrorResponse builds the ErrorResponse of a non-2xx answer whose body
+// (at most maxErrorBody+secretMargin bytes of it) is raw. Credentials are
+// redacted from the raw body before it is parsed, and from every parsed
+// string afterwards; the response's headers and request are cleaned too.
+func newErrorResponse(resp *http.Response, raw []byte, secrets []string, now time.Time) *ErrorResponse {
+	// Redact before cutting, so that a credential straddling the cap cannot survive in part.
 	body := []byte(redact(string(raw), secrets))
 	if len(body) > maxErrorBody {
 		body = body[:maxErrorBody]
 	}
-	e := &ErrorResponse{
-		StatusCode: resp.StatusCode,
-		Response:   resp,
-		Body:       body,
-	}
+	e := &ErrorResponse{StatusCode: resp.StatusCode, Response: resp, Body: body}
 	if resp.Request != nil {
 		e.Method = resp.Request.Method
 		e.URL = sanitizeURL(resp.Request.URL, secrets)
+		resp.Request = cleanRequest(resp.Request, e.URL)
 	}
-	e.Message, e.Fields, e.Code = parseErrorBody(body, resp.Header.Get("Content-Type"))
-	e.Message = redact(e.Message, secrets)
-	e.Code = redact(e.Code, secrets)
-	e.Fields = redactFields(e.Fields, secrets)
-	e.RetryAfter, _ = serverWait(resp, time.Now())
+	for k, vs := range resp.Header {
+		for i, v := range vs {
+			vs[i] = redact(v, secrets)
+		}
+		resp.Header[k] = vs
+	}
+	msg, fields, code := parseErrorBody(body, resp.Header.Get("Content-Type"))
+	e.Message = oneLine(redact(msg, secrets), maxMessageLen)
+	e.Code = oneLine(redact(code, secrets), maxMessageLen)
+	e.Fields = cleanFields(fields, secrets)
+	e.RetryAfter, _ = serverWait(resp, now)
 	return e
 }
 
-// redactFields returns fields with credentials removed from its keys and messages.
-func redactFields(fields map[string][]string, secrets []string) map[string][]string {
+// cleanRequest returns a copy of req without credential headers, body or
+// context, its URL replaced by the sanitised one.
+func cleanRequest(req *http.Request, sanitized string) *http.Request {
+	r := *req
+	r.Header = req.Header.Clone()
+	for _, h := range credentialHeaders {
+		r.Header.Del(h)
+	}
+	r.Body, r.GetBody = nil, nil
+	if u, err := url.Parse(sanitized); err == nil {
+		r.URL = u
+	} else {
+		r.URL = &url.URL{}
+	}
+	return r.WithContext(context.Background())
+}
+
+// cleanFields returns fields with credentials and control characters removed from its keys and messages.
+func cleanFields(fields map[string][]string, secrets []string) map[string][]string {
 	if fields == nil {
 		return nil
 	}
@@ -189,9 +244,9 @@ func redactFields(fields map[string][]string, secrets []string) map[string][]str
 	for k, msgs := range fields {
 		clean := make([]string, len(msgs))
 		for i, m := range msgs {
-			clean[i] = redact(m, secrets)
+			clean[i] = oneLine(redact(m, secrets), maxMessageLen)
 		}
-		rk := redact(k, secrets)
+		rk := oneLine(redact(k, secrets), maxMessageLen)
 		out[rk] = append(out[rk], clean...)
 	}
 	return out
@@ -200,26 +255,24 @@ func redactFields(fields map[string][]string, secrets []string) map[string][]str
 // parseErrorBody extracts GitLab's message from an error body of any known shape:
 // {"message":"..."}, {"message":{"attr":["..."]}}, {"message":{"error":"..."}},
 // {"error":"..."}, {"error":"code","error_description":"..."} and plain text.
+// The body is parsed once; nesting beyond maxMessageDepth is cut, and the
+// message is capped, so the work is linear in the body's size.
 func parseErrorBody(body []byte, contentType string) (msg string, fields map[string][]string, code string) {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
 		return "", nil, ""
 	}
 	if trimmed[0] == '{' {
-		var raw struct {
-			Message          json.RawMessage `json:"message"`
-			Error            json.RawMessage `json:"error"`
-			ErrorDescription string          `json:"error_description"`
-		}
-		if err := json.Unmarshal(trimmed, &raw); err == nil {
-			if len(raw.Message) > 0 && string(raw.Message) != "null" {
-				msg, fields = flattenMessage(raw.Message)
+		var doc map[string]any
+		if err := json.Unmarshal(trimmed, &doc); err == nil {
+			if m, ok := doc["message"]; ok && m != nil {
+				msg, fields = flattenMessage(m)
 				return msg, fields, ""
 			}
-			if len(raw.Error) > 0 {
-				errText, _ := flattenMessage(raw.Error)
-				if raw.ErrorDescription != "" {
-					return raw.ErrorDescription, nil, errText
+			if e, ok := doc["error"]; ok && e != nil {
+				errText := flattenValue(e)
+				if d, ok := doc["error_description"].(string); ok && d != "" {
+					return d, nil, errText
 				}
 				return errText, nil, ""
 			}
@@ -228,19 +281,11 @@ func parseErrorBody(body []byte, contentType string) (msg string, fields map[str
 	return plainTextMessage(trimmed, contentType), nil, ""
 }
 
-// flattenMessage turns a JSON message value (string, object or array) into one line.
-func flattenMessage(raw json.RawMessage) (string, map[string][]string) {
-	var s string
-	if err := json.Unmarshal(raw, &s); err == nil {
-		return s, nil
-	}
-	var list []string
-	if err := json.Unmarshal(raw, &list); err == nil {
-		return strings.Join(list, ", "), nil
-	}
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &obj); err != nil {
-		return strings.TrimSpace(string(raw)), nil
+// flattenMessage turns a decoded JSON message value (string, array or object) into one line.
+func flattenMessage(v any) (string, map[string][]string) {
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return flattenValue(v), nil
 	}
 	keys := make([]string, 0, len(obj))
 	for k := range obj {
@@ -248,22 +293,25 @@ func flattenMessage(raw json.RawMessage) (string, map[string][]string) {
 	}
 	sort.Strings(keys)
 	fields := make(map[string][]string, len(obj))
-	var parts []string
+	var line cappedBuilder
 	for _, k := range keys {
 		var msgs []string
-		var one string
-		if err := json.Unmarshal(obj[k], &one); err == nil {
-			msgs = []string{one}
-		} else if err := json.Unmarshal(obj[k], &msgs); err != nil {
-			nested, _ := flattenMessage(obj[k])
-			msgs = []string{nested}
+		switch x := obj[k].(type) {
+		case string:
+			msgs = []string{x}
+		case []any:
+			for _, el := range x {
+				msgs = append(msgs, flattenValue(el))
+			}
+		default:
+			msgs = []string{flattenValue(x)}
 		}
 		fields[k] = msgs
 		for _, m := range msgs {
 			if k == "error" || k == "base" {
-				parts = append(parts, m)
+				line.part(m)
 			} else {
-				parts = append(parts, k+" "+m)
+				line.part(k + " " + m)
 			}
 		}
 	}
@@ -272,8 +320,83 @@ func flattenMessage(raw json.RawMessage) (string, map[string][]string) {
 			fields = nil // {"message":{"error":"..."}} is a plain message, not a field error
 		}
 	}
-	return strings.Join(parts, ", "), fields
+	return line.String(), fields
 }
+
+// flattenValue renders any decoded JSON value as one capped line.
+func flattenValue(v any) string {
+	var b cappedBuilder
+	b.value(v, 0)
+	return b.String()
+}
+
+// cappedBuilder joins message parts with ", " and stops growing at maxMessageLen.
+type cappedBuilder struct {
+	b    strings.Builder
+	full bool
+}
+
+func (c *cappedBuilder) write(s string) {
+	if c.full {
+		return
+	}
+	if room := maxMessageLen + 1 - c.b.Len(); len(s) > room {
+		s, c.full = s[:room], true
+	}
+	c.b.WriteString(s)
+}
+
+func (c *cappedBuilder) part(s string) {
+	if c.b.Len() > 0 {
+		c.write(", ")
+	}
+	c.write(s)
+}
+
+// value writes v: strings as is, arrays as their elements joined by ", ",
+// objects as "key value" pairs in key order, nesting beyond maxMessageDepth as "…".
+func (c *cappedBuilder) value(v any, depth int) {
+	if c.full {
+		return
+	}
+	if depth > maxMessageDepth {
+		c.write("…")
+		return
+	}
+	switch x := v.(type) {
+	case nil:
+	case string:
+		c.write(x)
+	case []any:
+		first := true
+		for _, el := range x {
+			if !first {
+				c.write(", ")
+			}
+			first = false
+			c.value(el, depth+1)
+		}
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for i, k := range keys {
+			if i > 0 {
+				c.write(", ")
+			}
+			c.write(k)
+			c.write(" ")
+			c.value(x[k], depth+1)
+		}
+	default:
+		b, _ := json.Marshal(x)
+		c.write(string(b))
+	}
+}
+
+func (c *cappedBuilder) String() string { return c.b.String() }
 
 var htmlTitle = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
 
@@ -289,19 +412,6 @@ func plainTextMessage(body []byte, contentType string) string {
 	return oneLine(string(body), 200)
 }
 
-// oneLine collapses whitespace and cuts s to at most n bytes, on a rune boundary.
-func oneLine(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > n {
-		cut := n
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		s = s[:cut] + "…"
-	}
-	return s
-}
-
 // ValidationError reports input refused before any request was sent. It matches ErrInvalidInput.
 type ValidationError struct {
 	// Field names the offending argument or option field, e.g. "id" or "UpdateRunnerOptions".
@@ -312,33 +422,36 @@ type ValidationError struct {
 
 // Error returns "runnerapi: invalid FIELD: REASON".
 func (e *ValidationError) Error() string {
-	return "runnerapi: invalid " + e.Field + ": " + e.Reason
+	return escapeControl("runnerapi: invalid " + e.Field + ": " + e.Reason)
 }
 
 // Is matches ErrInvalidInput.
 func (e *ValidationError) Is(target error) bool { return target == ErrInvalidInput }
 
 // DecodeError reports a 2xx answer whose body could not be decoded: truncated
-// JSON, an HTML page from a proxy, the wrong shape, an empty or null body, or
-// a body over the size limit. It matches ErrInvalidResponse and unwraps to the cause.
+// JSON, an HTML page from a proxy, the wrong shape, an empty or null body, a
+// null list element, data after the JSON value, or a body over the size
+// limit. It matches ErrInvalidResponse and unwraps to the cause.
 type DecodeError struct {
 	// Method and URL (credentials removed) identify the request.
 	Method, URL string
 	// StatusCode and ContentType describe the answer.
 	StatusCode  int
 	ContentType string
-	// Err is the decoding error, or ErrResponseTooLarge.
+	// Attempts is how many times the request was sent.
+	Attempts int
+	// Err is the decoding error, or ErrResponseTooLarge. When the decoder's
+	// message quoted a credential, Err is a redacted stand-in for it.
 	Err error
-	msg string // Err's message with credentials removed
 }
 
 // newDecodeError wraps a failure to decode the body of resp.
-func newDecodeError(resp *http.Response, err error, secrets []string) *DecodeError {
+func newDecodeError(resp *http.Response, err error, attempts int, secrets []string) *DecodeError {
 	e := &DecodeError{
 		StatusCode:  resp.StatusCode,
 		ContentType: redact(resp.Header.Get("Content-Type"), secrets),
-		Err:         err,
-		msg:         redact(err.Error(), secrets),
+		Attempts:    attempts,
+		Err:         cleanCause(err, secrets),
 	}
 	if resp.Request != nil {
 		e.Method = resp.Request.Method
@@ -347,14 +460,17 @@ func newDecodeError(resp *http.Response, err error, secrets []string) *DecodeErr
 	return e
 }
 
-// Error describes the failed decode without credentials.
+// Error returns "runnerapi: METHOD URL: decoding STATUS answer (CONTENT-TYPE): CAUSE".
 func (e *DecodeError) Error() string {
-	msg := e.msg
-	if msg == "" && e.Err != nil {
-		msg = redact(e.Err.Error(), nil)
+	msg := ""
+	if e.Err != nil {
+		msg = e.Err.Error()
 	}
-	return fmt.Sprintf("runnerapi: %s %s: decoding %d answer (%s): %s", e.Method, e.URL, e.StatusCode, e.ContentType, msg)
+	return finishError(fmt.Sprintf("runnerapi: %s %s: decoding %d answer (%s): %s", e.Method, e.URL, e.StatusCode, e.ContentType, msg), e.Attempts)
 }
+
+// Format prints the redacted Error text for every verb.
+func (e DecodeError) Format(f fmt.State, verb rune) { formatError(f, verb, e.Error()) }
 
 // Unwrap returns the underlying decoding error.
 func (e *DecodeError) Unwrap() error { return e.Err }
@@ -362,128 +478,52 @@ func (e *DecodeError) Unwrap() error { return e.Err }
 // Is matches ErrInvalidResponse.
 func (e *DecodeError) Is(target error) bool { return target == ErrInvalidResponse }
 
-// RequestError reports a request that got no HTTP answer: a connection failure,
-// a cancelled context, or a refused redirect. It unwraps to the cause, so
-// errors.Is(err, context.Canceled) works.
+// RequestError reports a request that got no usable HTTP answer: a connection
+// failure, an attempt timeout, a cancelled context, a refused redirect
+// (*RedirectError) or a rate-limit wait that would exceed WithMaxRetryWait or
+// the deadline. It unwraps to the cause, so errors.Is(err, context.Canceled) works.
 type RequestError struct {
 	// Method and URL (credentials removed) identify the request.
 	Method, URL string
-	// Attempts is how many times the request was sent.
+	// Attempts is how many times the request was sent (0 when it never was).
 	Attempts int
-	// Err is the cause.
+	// Err is the cause. When its message carried a credential, Err is a
+	// redacted stand-in that still matches the same sentinels.
 	Err error
-	msg string // the cause's message with credentials and raw URLs removed
 }
 
-// Error describes the failure without credentials.
+// Error returns "runnerapi: METHOD URL: CAUSE".
 func (e *RequestError) Error() string {
-	if e.Attempts > 1 {
-		return fmt.Sprintf("runnerapi: %s %s: %s (after %d attempts)", e.Method, e.URL, e.msg, e.Attempts)
+	cause := e.Err
+	var ue *url.Error
+	if errors.As(cause, &ue) {
+		cause = ue.Err // url.Error repeats the raw URL; keep only its cause
 	}
-	return fmt.Sprintf("runnerapi: %s %s: %s", e.Method, e.URL, e.msg)
+	msg := ""
+	if cause != nil {
+		msg = cause.Error()
+	}
+	return finishError("runnerapi: "+e.Method+" "+e.URL+": "+msg, e.Attempts)
 }
+
+// Format prints the redacted Error text for every verb.
+func (e RequestError) Format(f fmt.State, verb rune) { formatError(f, verb, e.Error()) }
 
 // Unwrap returns the cause.
 func (e *RequestError) Unwrap() error { return e.Err }
 
-// Timeout reports whether the cause was a timeout.
+// Timeout reports whether the cause was a timeout (including WithAttemptTimeout).
 func (e *RequestError) Timeout() bool {
 	var ne net.Error
 	return errors.As(e.Err, &ne) && ne.Timeout()
 }
 
-// newRequestError wraps a transport failure of req.
+// newRequestError wraps a transport failure of a request to u.
 func newRequestError(method string, u *url.URL, attempts int, err error, secrets []string) *RequestError {
-	cause := err
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		cause = ue.Err // url.Error repeats the raw URL; keep only its cause
-	}
-	msg := cause.Error()
-	if u != nil {
-		msg = strings.ReplaceAll(msg, u.String(), sanitizeURL(u, secrets))
-	}
 	return &RequestError{
 		Method:   method,
 		URL:      sanitizeURL(u, secrets),
 		Attempts: attempts,
-		Err:      err,
-		msg:      redact(msg, secrets),
+		Err:      cleanCause(err, secrets),
 	}
-}
-
-// secretParamWords mark parameter names whose values are credentials:
-// token, private_token, job_token, registration_token, client_secret, password…
-var secretParamWords = []string{"token", "secret", "password", "passwd", "credential", "api_key", "apikey"}
-
-// isSecretParam reports whether a query or body parameter carries a credential.
-func isSecretParam(name string) bool {
-	n := strings.ToLower(name)
-	for _, w := range secretParamWords {
-		if strings.Contains(n, w) {
-			return true
-		}
-	}
-	return false
-}
-
-const redacted = "[REDACTED]"
-
-// sanitizeURL renders u without user info and with credential parameters and known secrets redacted.
-func sanitizeURL(u *url.URL, secrets []string) string {
-	if u == nil {
-		return ""
-	}
-	c := *u
-	c.User = nil
-	if c.RawQuery != "" {
-		q, err := url.ParseQuery(c.RawQuery)
-		changed := err != nil // an unparsable query is re-encoded from what could be read
-		for k, vs := range q {
-			if isSecretParam(k) {
-				for i := range vs {
-					vs[i] = redacted
-				}
-				changed = true
-			}
-		}
-		if changed {
-			c.RawQuery = q.Encode()
-		}
-	}
-	return redact(c.String(), secrets)
-}
-
-// tokenPattern matches GitLab token formats, also behind an instance-wide
-// prefix ("acme-glpat-…"): personal/project/group access (glpat), OAuth
-// (gloas, gloat), deploy (gldt), runner authentication (glrt, glrtr), runner
-// controller (glrct), CI job (glcbt), trigger (glptt), feed (glft), incoming
-// mail (glimt), agent (glagent), SCIM (glsoat), feature-flag client (glffct),
-// workspace (glwt) tokens, and runner registration tokens (GR1348941…).
-var tokenPattern = regexp.MustCompile(`gl(?:pat|oas|oat|dt|rt|rtr|rct|cbt|ptt|ft|imt|agent|soat|ffct|wt)-[0-9A-Za-z_\-.]{8,}|GR1348941[0-9A-Za-z_\-]{8,}`)
-
-// redact removes the given secrets, in their plain, URL-escaped and
-// JSON-escaped forms, and anything shaped like a GitLab token from s.
-func redact(s string, secrets []string) string {
-	for _, sec := range secrets {
-		if len(sec) < 4 {
-			continue // too short to be a credential, and replacing it would garble the text
-		}
-		s = strings.ReplaceAll(s, sec, redacted)
-		for _, form := range [...]string{url.QueryEscape(sec), url.PathEscape(sec), jsonEscape(sec)} {
-			if form != sec {
-				s = strings.ReplaceAll(s, form, redacted)
-			}
-		}
-	}
-	return tokenPattern.ReplaceAllString(s, redacted)
-}
-
-// jsonEscape returns s as it appears inside a JSON string written by encoding/json.
-func jsonEscape(s string) string {
-	b, err := json.Marshal(s)
-	if err != nil || len(b) < 2 {
-		return s
-	}
-	return string(b[1 : len(b)-1])
 }

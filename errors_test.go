@@ -200,7 +200,7 @@ func TestErrorResponseShapes(t *testing.T) {
 				w.WriteHeader(tc.status)
 				_, _ = w.Write([]byte(tc.body))
 			})
-			_, resp, err := ts.Client.Runners.Get(context.Background(), 6)
+			_, resp, err := ts.Client.Runners.Get(context.Background(), 6, nil)
 			require.Error(t, err)
 			for _, s := range allSentinels {
 				if s == tc.sentinel {
@@ -223,7 +223,7 @@ func TestErrorResponseShapes(t *testing.T) {
 			assert.Equal(t, tc.body, string(e.Body))
 			require.NotNil(t, e.Response)
 			assert.Equal(t, tc.status, e.Response.StatusCode)
-			assert.Equal(t, "GET "+ts.URL+"/api/v4/runners/6: "+tc.errText, err.Error())
+			assert.Equal(t, "runnerapi: GET "+ts.URL+"/api/v4/runners/6: "+tc.errText, err.Error())
 
 			require.NotNil(t, resp, "the Response is returned with the error")
 			assert.Equal(t, tc.status, resp.StatusCode)
@@ -237,7 +237,7 @@ func TestErrorNotFoundAcceptance(t *testing.T) {
 	ts.Mux.HandleFunc("GET /api/v4/runners/{id}", func(w http.ResponseWriter, _ *http.Request) {
 		serveJSON(w, http.StatusNotFound, []byte(`{"message":"404 Runner Not Found"}`))
 	})
-	_, _, e := ts.Client.Runners.Get(context.Background(), 999)
+	_, _, e := ts.Client.Runners.Get(context.Background(), 999, nil)
 	require.Error(t, e)
 	assert.True(t, errors.Is(e, ErrNotFound))
 	assert.Contains(t, e.Error(), "404 Runner Not Found")
@@ -298,7 +298,7 @@ func TestErrorURLIsSanitised(t *testing.T) {
 	ts.Mux.HandleFunc("GET /api/v4/elsewhere", func(w http.ResponseWriter, _ *http.Request) {
 		serveJSON(w, http.StatusNotFound, []byte(`{"message":"404 Not Found"}`))
 	})
-	_, _, err := ts.Client.Runners.Get(context.Background(), 6)
+	_, _, err := ts.Client.Runners.Get(context.Background(), 6, nil)
 	var e *ErrorResponse
 	require.ErrorAs(t, err, &e)
 	assert.NotContains(t, e.URL, testToken)
@@ -346,11 +346,6 @@ func TestRedactTokenShapes(t *testing.T) {
 	assert.Equal(t, "x [REDACTED] y [REDACTED]", redact("x abcd y abcd", []string{"abcd"}))
 	assert.Equal(t, "short abc stays", redact("short abc stays", []string{"abc"}), "secrets under 4 bytes are not searched for")
 	assert.Equal(t, "q=[REDACTED]", redact("q=a%2Bb%2Fcdef", []string{"a+b/cdef"}), "the query-escaped form is redacted too")
-}
-
-// errorStrings renders err every way a caller might log it.
-func errorStrings(err error) []string {
-	return []string{err.Error(), fmt.Sprint(err), fmt.Sprintf("%v", err), fmt.Sprintf("%+v", err), fmt.Sprintf("%#v", err), fmt.Sprintf("%s", err)}
 }
 
 // requireNoSecret fails if any rendering of err, or the ErrorResponse's parsed
@@ -408,11 +403,11 @@ func TestErrorsNeverContainTokens(t *testing.T) {
 	}
 	calls := map[string]func(ctx context.Context, r *RunnersService, tok string) error{
 		"Register": func(ctx context.Context, r *RunnersService, tok string) error {
-			_, _, err := r.Register(ctx, &RegisterRunnerOptions{Token: tok})
+			_, _, err := r.Register(ctx, tok, nil)
 			return err
 		},
 		"Verify": func(ctx context.Context, r *RunnersService, tok string) error {
-			_, _, err := r.Verify(ctx, &VerifyRunnerOptions{Token: tok})
+			_, _, err := r.Verify(ctx, tok, nil)
 			return err
 		},
 		"DeleteByToken": func(ctx context.Context, r *RunnersService, tok string) error {
@@ -465,7 +460,7 @@ func TestErrorsRedactTokenShapedStringsFromServer(t *testing.T) {
 	ts.Mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		serveJSON(w, http.StatusConflict, []byte(`{"message":{"token":["`+other+` already taken"]}}`))
 	})
-	_, _, err := ts.Client.Runners.Get(context.Background(), 6)
+	_, _, err := ts.Client.Runners.Get(context.Background(), 6, nil)
 	assert.ErrorIs(t, err, ErrConflict)
 	requireNoSecret(t, err, other)
 	var e *ErrorResponse
@@ -476,7 +471,7 @@ func TestErrorsRedactTokenShapedStringsFromServer(t *testing.T) {
 func TestRequestErrorNeverContainsTokens(t *testing.T) {
 	ts := newTestServer(t)
 	ts.Close() // nothing listens any more: the request fails in the transport
-	_, _, err := ts.Client.Runners.Verify(context.Background(), &VerifyRunnerOptions{Token: "6337ff461c94fd3fa32ba3b1ff4125"})
+	_, _, err := ts.Client.Runners.Verify(context.Background(), "6337ff461c94fd3fa32ba3b1ff4125", nil)
 	var re *RequestError
 	require.ErrorAs(t, err, &re)
 	requireNoSecret(t, err, "6337ff461c94fd3fa32ba3b1ff4125", testToken)
@@ -540,4 +535,82 @@ func TestErrorsNeverContainPartOfAToken(t *testing.T) {
 			requireNoSecret(t, err, tok, head)
 		})
 	}
+}
+
+// TestErrorsShareOneFormat: every error that came from a call reads
+// "runnerapi: METHOD URL: ... (after N attempts)".
+func TestErrorsShareOneFormat(t *testing.T) {
+	ts := newTestServer(t, WithRetry(2, 0, 0))
+	ts.Mux.HandleFunc("/api/v4/runners/1", func(w http.ResponseWriter, _ *http.Request) {
+		serveJSON(w, http.StatusServiceUnavailable, []byte(`{"message":"try later"}`))
+	})
+	ts.Mux.HandleFunc("/api/v4/runners/2", func(w http.ResponseWriter, _ *http.Request) {
+		serveJSON(w, http.StatusNotFound, []byte(`{"message":"404 Runner Not Found"}`))
+	})
+	_, _, err := ts.Client.Runners.Get(context.Background(), 1, nil)
+	require.ErrorIs(t, err, ErrServer)
+	assert.Equal(t, "runnerapi: GET "+ts.URL+"/api/v4/runners/1: 503 try later (after 3 attempts)", err.Error())
+	_, _, err = ts.Client.Runners.Get(context.Background(), 2, nil)
+	assert.Equal(t, "runnerapi: GET "+ts.URL+"/api/v4/runners/2: 404 Runner Not Found", err.Error())
+	de := &DecodeError{Method: "GET", URL: "u", StatusCode: 200, ContentType: "text/html", Err: errors.New("bad"), Attempts: 2}
+	assert.Equal(t, "runnerapi: GET u: decoding 200 answer (text/html): bad (after 2 attempts)", de.Error())
+}
+
+// TestControlCharactersNeverReachErrorStrings: newlines, carriage returns
+// and ANSI escapes in a server's message cannot forge log lines.
+func TestControlCharactersNeverReachErrorStrings(t *testing.T) {
+	bodies := map[string]string{
+		"json newline": `{"message":"line one\nFAKE LOG: admin logged in"}`,
+		"json crlf":    `{"message":"a\r\nb","error":"x"}`,
+		"json ansi":    `{"message":"\u001b[31mred\u001b[0m \u0007 \u0085 \u2028"}`,
+		"json fields":  `{"message":{"name\n":["bad\r\nvalue"]}}`,
+		"oauth":        `{"error":"invalid\ntoken","error_description":"see\r\nhere\u001b]0;x\u0007"}`,
+		"text":         "plain\r\nFAKE LOG\x1b[2J",
+		"html":         "<html><title>Bad\nGateway\x1b[0m</title></html>",
+	}
+	for name, body := range bodies {
+		t.Run(name, func(t *testing.T) {
+			ts := newTestServer(t)
+			ts.Mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
+				w.WriteHeader(http.StatusBadRequest)
+				_, _ = w.Write([]byte(body))
+			})
+			_, _, err := ts.Client.Runners.Get(context.Background(), 1, nil)
+			var er *ErrorResponse
+			require.ErrorAs(t, err, &er)
+			for _, s := range append(errorStrings(err), er.Message, er.Code, fmt.Sprint(er.Fields)) {
+				for _, c := range s {
+					assert.False(t, c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || c == 0x2028 || c == 0x2029,
+						"control character %U in %q", c, s)
+				}
+			}
+		})
+	}
+	de := &DecodeError{Method: "GET", URL: "u", ContentType: "a\nb", Err: errors.New("x\ny")}
+	assert.NotContains(t, de.Error(), "\n")
+	re := &RequestError{Method: "GET", URL: "u", Err: errors.New("x\ny")}
+	assert.NotContains(t, re.Error(), "\n")
+}
+
+// TestDeepErrorBodyIsParsedInLinearTime: a 60 KB error body nested 9,990
+// deep (under the 64 KiB cap) is parsed with a bounded amount of work, and
+// the message stays capped.
+func TestDeepErrorBodyIsParsedInLinearTime(t *testing.T) {
+	const depth = 9990
+	deep := []byte(strings.Repeat(`{"a":`, depth) + `"x"` + strings.Repeat("}", depth))
+	arrays := []byte(`{"message":` + strings.Repeat(`[`, 20000) + strings.Repeat(`]`, 20000) + `}`)
+	wide := []byte(`{"message":{` + strings.Repeat(`"k":["v"],`, 6000) + `"z":"y"}}`)
+	for name, body := range map[string][]byte{"objects": append([]byte(`{"message":`), append(deep, '}')...), "arrays": arrays, "wide": wide} {
+		var msg string
+		allocs := testing.AllocsPerRun(1, func() { msg, _, _ = parseErrorBody(body, "application/json") })
+		assert.Less(t, allocs, float64(len(body)), "%s: allocations grow at most linearly", name)
+		assert.LessOrEqual(t, len(msg), maxMessageLen+len("…"), name)
+	}
+
+	// Nesting beyond maxMessageDepth is cut with "…", not walked.
+	nested := []byte(`{"message":{"k":` + strings.Repeat(`{"a":`, 3*maxMessageDepth) + `"end"` + strings.Repeat("}", 3*maxMessageDepth) + `}}`)
+	msg, _, _ := parseErrorBody(nested, "application/json")
+	assert.True(t, strings.HasSuffix(msg, "…"), msg)
+	assert.NotContains(t, msg, "end")
+	assert.LessOrEqual(t, strings.Count(msg, "a "), maxMessageDepth+1, msg)
 }

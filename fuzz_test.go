@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -13,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -30,7 +32,7 @@ const fuzzSecret = "s3cr3t/fuzz+cred&Q9<x>"
 
 // fuzzSecretForms are the ways a server may echo the secret: as sent, URL
 // query- or path-escaped, or JSON-escaped the way encoding/json writes it.
-var fuzzSecretForms = []string{fuzzSecret, url.QueryEscape(fuzzSecret), url.PathEscape(fuzzSecret), jsonEscape(fuzzSecret)}
+var fuzzSecretForms = []string{fuzzSecret, url.QueryEscape(fuzzSecret), url.PathEscape(fuzzSecret), jsonEscape(fuzzSecret, true)}
 
 // injectSecret inserts one form of the secret into s; pos chooses both the
 // form (pos%4) and the place (pos/4, modulo len(s)+1).
@@ -84,6 +86,11 @@ func FuzzParseErrorBody(f *testing.F) {
 	f.Add(uint16(429), "text/plain", []byte("Retry later\n"), uint(6), true)
 	f.Add(uint16(502), "text/html", []byte("<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"), uint(30), true)
 	f.Add(uint16(403), "", []byte(`{"message":{"error":"x"}}`), uint(3), false)
+	// Deep nesting, in objects and arrays, and a wide message: parsing stays linear.
+	f.Add(uint16(400), "application/json", []byte(`{"message":`+strings.Repeat(`{"a":`, 5000)+`"x"`+strings.Repeat(`}`, 5000)+`}`), uint(9), true)
+	f.Add(uint16(422), "application/json", []byte(`{"message":`+strings.Repeat(`[`, 12000)+strings.Repeat(`]`, 12000)+`}`), uint(0), false)
+	f.Add(uint16(400), "application/json", []byte(`{"message":{`+strings.Repeat(`"k":["v\n"],`, 3000)+`"z":"y"}}`), uint(40), true)
+	f.Add(uint16(400), "application/json", []byte(`{"message":"a\u001b[31m\r\nb"}`), uint(0), false)
 	f.Fuzz(func(t *testing.T, status uint16, contentType string, body []byte, pos uint, inject bool) {
 		code := 400 + int(status)%200 // 400..599
 		if inject {
@@ -115,8 +122,11 @@ func FuzzParseErrorBody(f *testing.F) {
 				requireNoFuzzSecret(t, "Fields message", m)
 			}
 		}
-		if trimmed := bytes.TrimSpace(er.Body); len(trimmed) > 0 && trimmed[0] != '{' && strings.ContainsAny(er.Message, "\r\n") {
-			t.Fatalf("plain-text message is not one line: %q", er.Message)
+		if strings.ContainsAny(er.Message, "\r\n\x1b") || strings.ContainsAny(er.Error(), "\r\n\x1b") {
+			t.Fatalf("message is not one safe line: %q", er.Message)
+		}
+		if len(er.Message) > maxMessageLen+len("…") {
+			t.Fatalf("message is %d bytes, over the %d cap", len(er.Message), maxMessageLen)
 		}
 	})
 }
@@ -358,4 +368,113 @@ func TestFuzzSeedCorporaExist(t *testing.T) {
 func funcName(fn any) string {
 	full := runtime.FuncForPC(reflect.ValueOf(fn).Pointer()).Name()
 	return full[strings.LastIndexByte(full, '.')+1:]
+}
+
+// checkResponse runs an error answer through the client's error path: the
+// bounded read settle does, then newErrorResponse.
+func checkResponse(resp *http.Response, secrets []string) error {
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody+secretMargin))
+	return newErrorResponse(resp, raw, secrets, time.Now())
+}
+
+// decodeBody runs a success answer through the client's decode path: the
+// bounded read settle does, then decode, wrapped as send wraps it.
+func decodeBody(resp *http.Response, v any, max int64, secrets []string) error {
+	b, err := readBody(resp.Body, resp.ContentLength, max)
+	if err == nil {
+		err = decode(resp.StatusCode, b.data, v)
+		b.release()
+	}
+	if err != nil {
+		return newDecodeError(resp, err, 1, secrets)
+	}
+	return nil
+}
+
+// FuzzVerifyDecoder runs arbitrary answers through the decoder Runners.Verify
+// really uses (decode with a *RunnerVerification, which takes the raw body
+// and the status). Properties: never a panic; a token counts as verified
+// only for a JSON object, or for 200, "200" or an empty body with status 200.
+func FuzzVerifyDecoder(f *testing.F) {
+	for _, s := range []string{"200", `"200"`, "", " 200\n", "OK", "null", "<html><title>Sign in</title></html>", `{"id":1,"token":"glrt-x"}`, `{"id":1} {}`, "201", "true"} {
+		f.Add(uint16(200), []byte(s))
+	}
+	f.Add(uint16(201), []byte(""))
+	f.Add(uint16(204), []byte(""))
+	f.Fuzz(func(t *testing.T, status uint16, body []byte) {
+		code := 200 + int(status)%100
+		v := new(RunnerVerification)
+		err := decode(code, body, v)
+		trimmed := string(bytes.TrimSpace(body))
+		legacy := (trimmed == "" && code == 200) || trimmed == "200" || trimmed == `"200"`
+		switch {
+		case err != nil:
+			if legacy {
+				t.Fatalf("legacy answer %q (status %d) refused: %v", body, code, err)
+			}
+		case v.Legacy:
+			if !legacy {
+				t.Fatalf("%q (status %d) accepted as a legacy confirmation", body, code)
+			}
+		default:
+			var obj map[string]json.RawMessage
+			if !strings.HasPrefix(trimmed, "{") || json.Unmarshal([]byte(trimmed), &obj) != nil {
+				t.Fatalf("%q (status %d) accepted, but it is not a JSON object", body, code)
+			}
+		}
+	})
+}
+
+// FuzzDecodeList decodes arbitrary JSON as a list of runners, as the list
+// calls do. Properties: never a panic; without an error, no element is nil
+// (a null element is a DecodeError).
+func FuzzDecodeList(f *testing.F) {
+	for _, s := range []string{`[]`, `[{"id":1}]`, `[null]`, `[{"id":1},null]`, `[{"id":1}] [{"id":2}]`, `null`, `[{}]`, ` [ null , {"id":2} ] `} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var got []*Runner
+		err := decode(http.StatusOK, data, &got)
+		if err != nil {
+			return
+		}
+		for i, r := range got {
+			if r == nil {
+				t.Fatalf("element %d of %q decoded to nil without an error", i, data)
+			}
+		}
+	})
+}
+
+// FuzzRedactEscaped hides the secret, \u-, \x- or Go-quote-escaped in part or
+// whole, in arbitrary text. Property: after redaction, neither the text nor
+// its escape-decoded form holds the secret.
+func FuzzRedactEscaped(f *testing.F) {
+	f.Add("prefix SECRET suffix", uint(7), uint(3), uint8(0))
+	f.Add(`{"a":"SECRET","b":"\u0041 SECRET"}`, uint(2), uint(9), uint8(1))
+	f.Add(`\\\"x\"`, uint(0), uint(0), uint8(2))
+	f.Fuzz(func(t *testing.T, text string, pos, from uint, style uint8) {
+		sec := fuzzSecret
+		i := int(from % uint(len(sec)))
+		var esc strings.Builder
+		for _, r := range sec[i:] {
+			switch style % 3 {
+			case 0:
+				fmt.Fprintf(&esc, `\u%04x`, r)
+			case 1:
+				fmt.Fprintf(&esc, `\x%02x`, r)
+			default:
+				q := strconv.Quote(string(r))
+				esc.WriteString(q[1 : len(q)-1])
+			}
+		}
+		hidden := sec[:i] + esc.String()
+		p := int(pos % uint(len(text)+1))
+		s := text[:p] + hidden + text[p:]
+		out := redact(s, []string{sec})
+		decoded, _ := unescape(out)
+		if strings.Contains(out, sec) || strings.Contains(decoded, sec) {
+			t.Fatalf("secret survives in %q (decoded %q)", out, decoded)
+		}
+	})
 }

@@ -25,7 +25,7 @@ type malformedCall struct {
 // malformedCalls spans both services, GET and POST, lists and single objects.
 var malformedCalls = []malformedCall{
 	{"Runners.Get", "GET /api/v4/runners/7", false, func(ctx context.Context, c *Client) (bool, *Response, error) {
-		v, r, err := c.Runners.Get(ctx, 7)
+		v, r, err := c.Runners.Get(ctx, 7, nil)
 		return v == nil, r, err
 	}},
 	{"Runners.List", "GET /api/v4/runners", true, func(ctx context.Context, c *Client) (bool, *Response, error) {
@@ -41,7 +41,7 @@ var malformedCalls = []malformedCall{
 		return v == nil, r, err
 	}},
 	{"Runners.Create", "POST /api/v4/user/runners", false, func(ctx context.Context, c *Client) (bool, *Response, error) {
-		v, r, err := c.Runners.Create(ctx, &CreateRunnerOptions{RunnerType: RunnerTypeInstance})
+		v, r, err := c.Runners.Create(ctx, InstanceRunnerOwner(), nil)
 		return v == nil, r, err
 	}},
 	{"Runners.ResetAuthenticationToken", "POST /api/v4/runners/7/reset_authentication_token", false, func(ctx context.Context, c *Client) (bool, *Response, error) {
@@ -218,11 +218,11 @@ func TestMalformedProxyPageMessage(t *testing.T) {
 		w.WriteHeader(http.StatusBadGateway)
 		_, _ = w.Write([]byte(nginx502))
 	})
-	_, _, err := ts.Client.Runners.Get(context.Background(), 7)
+	_, _, err := ts.Client.Runners.Get(context.Background(), 7, nil)
 	var er *ErrorResponse
 	require.ErrorAs(t, err, &er)
 	assert.Equal(t, "502 Bad Gateway", er.Message)
-	assert.Equal(t, fmt.Sprintf("GET %s/api/v4/runners/7: 502 Bad Gateway", ts.URL), er.Error())
+	assert.Equal(t, fmt.Sprintf("runnerapi: GET %s/api/v4/runners/7: 502 Bad Gateway", ts.URL), er.Error())
 }
 
 // TestValidJSONWithWrongContentTypeIsAccepted documents the tolerant side:
@@ -234,7 +234,7 @@ func TestValidJSONWithWrongContentTypeIsAccepted(t *testing.T) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte(`{"id":7,"description":"ok"}`))
 	})
-	r, _, err := ts.Client.Runners.Get(context.Background(), 7)
+	r, _, err := ts.Client.Runners.Get(context.Background(), 7, nil)
 	require.NoError(t, err)
 	assert.Equal(t, int64(7), r.ID)
 }
@@ -275,6 +275,62 @@ func TestHugeBodiesAreReadBounded(t *testing.T) {
 			ts.Close() // waits for the handler, which stops when the client is gone
 			assert.Less(t, written.Load(), int64(total/2), "the client must stop reading, not drain the body")
 			t.Logf("server wrote %d of %d bytes", written.Load(), total)
+		})
+	}
+}
+
+// TestVerifyAcceptsOnlyTheKnownAnswers: Runners.Verify counts a token as
+// valid only for 200, "200", an empty 200 body (old servers) or the JSON
+// object of new servers; an SSO login page, "OK", null or anything else is a
+// DecodeError, not a confirmed token.
+func TestVerifyAcceptsOnlyTheKnownAnswers(t *testing.T) {
+	tests := []struct {
+		name        string
+		status      int
+		contentType string
+		body        string
+		ok          bool
+		legacy      bool
+	}{
+		{"bare 200", 200, "text/plain", "200", true, true},
+		{"bare 200 with newline", 200, "application/json", "200\n", true, true},
+		{"quoted 200", 200, "application/json", `"200"`, true, true},
+		{"empty 200", 200, "", "", true, true},
+		{"JSON object", 200, "application/json", `{"id":3,"token":"glrt-verified-token-123","token_expires_at":null}`, true, false},
+		{"JSON object with 201", 201, "application/json", `{"id":3,"token":"glrt-verified-token-123"}`, true, false},
+		{"SSO login page", 200, "text/html", "<!DOCTYPE html><html><title>Sign in</title></html>", false, false},
+		{"OK", 200, "text/plain", "OK", false, false},
+		{"null", 200, "application/json", "null", false, false},
+		{"empty 201", 201, "", "", false, false},
+		{"empty 204", 204, "", "", false, false},
+		{"other number", 200, "application/json", "201", false, false},
+		{"array", 200, "application/json", `[{"id":3}]`, false, false},
+		{"truncated object", 200, "application/json", `{"id":3,`, false, false},
+		{"object with trailing data", 200, "application/json", `{"id":3} {}`, false, false},
+		{"true", 200, "application/json", "true", false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := newTestServer(t)
+			ts.Mux.HandleFunc("POST /api/v4/runners/verify", func(w http.ResponseWriter, _ *http.Request) {
+				if tt.contentType != "" {
+					w.Header().Set("Content-Type", tt.contentType)
+				} else {
+					w.Header()["Content-Type"] = nil
+				}
+				w.WriteHeader(tt.status)
+				_, _ = w.Write([]byte(tt.body))
+			})
+			v, resp, err := ts.Client.Runners.Verify(context.Background(), "glrt-runner-token-0123456789", nil)
+			require.NotNil(t, resp)
+			if !tt.ok {
+				var de *DecodeError
+				require.ErrorAs(t, err, &de)
+				assert.Nil(t, v)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.legacy, v.Legacy)
 		})
 	}
 }

@@ -291,7 +291,7 @@ var (
 func allIters() []pgIter {
 	return []pgIter{
 		{"Runners.ListIter", "/api/v4/runners", func(ctx context.Context, c *Client, o ...IterOption) ([]int64, error) {
-			return ids(c.Runners.ListIter(ctx, &ListRunnersOptions{TagList: []string{"linux"}}, o...), runnerID)
+			return ids(c.Runners.ListIter(ctx, &ListRunnersOptions{RunnerFilter: RunnerFilter{TagList: []string{"linux"}}}, o...), runnerID)
 		}},
 		{"Runners.ListAllIter", "/api/v4/runners/all", func(ctx context.Context, c *Client, o ...IterOption) ([]int64, error) {
 			return ids(c.Runners.ListAllIter(ctx, nil, o...), runnerID)
@@ -380,7 +380,7 @@ func TestIterTwinsForEveryPaginatedList(t *testing.T) {
 func TestIterFiltersAndStartPage(t *testing.T) {
 	p := newPgServer(95)
 	c := startPg(t, p)
-	opt := &ListRunnersOptions{ListOptions: ListOptions{Page: 2, PerPage: 30}, TagList: []string{"docker", "linux"}, Type: Ptr(RunnerTypeGroup)}
+	opt := &ListRunnersOptions{RunnerFilter: RunnerFilter{TagList: []string{"docker", "linux"}, Type: Ptr(RunnerTypeGroup)}, ListOptions: ListOptions{Page: 2, PerPage: 30}}
 	before := *opt
 	beforeTags := append([]string(nil), opt.TagList...)
 	got, err := ids(c.Runners.ListAllIter(context.Background(), opt), runnerID)
@@ -722,7 +722,7 @@ func TestIterPrefetchWaitsForItsFetches(t *testing.T) {
 func TestIterInvalidInput(t *testing.T) {
 	p := newPgServer(10)
 	c := startPg(t, p)
-	_, err := ids(c.Runners.ListAllIter(context.Background(), &ListRunnersOptions{Type: Ptr(RunnerType("bogus"))}), runnerID)
+	_, err := ids(c.Runners.ListAllIter(context.Background(), &ListRunnersOptions{RunnerFilter: RunnerFilter{Type: Ptr(RunnerType("bogus"))}}), runnerID)
 	assert.ErrorIs(t, err, ErrInvalidInput)
 	_, err = ids(c.Runners.ListJobsIter(context.Background(), 0, nil), jobID)
 	assert.ErrorIs(t, err, ErrInvalidInput)

@@ -2,32 +2,9 @@ package runnerapi
 
 import (
 	"context"
-	"math"
 	"sync"
 	"time"
 )
-
-// WithRateLimit limits the client to rps requests per second on average with
-// bursts of up to burst requests, on top of the adaptive limit that follows
-// the server's RateLimit-* headers. Every attempt counts, retries included.
-func WithRateLimit(rps float64, burst int) Option {
-	return func(c *Client) error {
-		if !(rps > 0) || math.IsInf(rps, 0) || burst < 1 {
-			return &ValidationError{Field: "WithRateLimit", Reason: "needs a finite rps > 0 and burst >= 1"}
-		}
-		c.limiterConfig().setStatic(rps, burst)
-		return nil
-	}
-}
-
-// WithoutAdaptiveRateLimit stops the client from pacing itself by the
-// server's RateLimit-Limit/RateLimit-Remaining headers.
-func WithoutAdaptiveRateLimit() Option {
-	return func(c *Client) error {
-		c.limiterConfig().adaptive = false
-		return nil
-	}
-}
 
 // limiterConfig returns the client's limiter, creating the default (adaptive only) one.
 func (c *Client) limiterConfig() *rateLimiter {
@@ -48,20 +25,24 @@ const adaptiveThreshold = 0.2
 // Retry-After is the better guide then).
 const rateWindow = 60 * time.Second
 
-// rateLimiter is a token bucket (when WithRateLimit is set) combined with
-// adaptive pacing from the server's RateLimit-* headers. Its zero rps means
-// no static limit. It is safe for concurrent use.
+// rateLimiter combines a static limit (when WithRateLimit is set) with
+// adaptive pacing from the server's RateLimit-* headers. It is safe for
+// concurrent use.
+//
+// The static limit is a token bucket in its GCRA form: tat is the
+// theoretical arrival time of the next request at exactly rps; a request may
+// start up to burst-1 intervals before it. A slot is booked at the time the
+// request will really start, after any adaptive pause, so the bucket's burst
+// bound also holds right after a pause: in any window of length w at most
+// burst + w·rps requests start.
 type rateLimiter struct {
 	mu    sync.Mutex
 	clock clock
-	// onWait, when set, is told about every wait the limiter imposes (for the debug log).
-	onWait func(ctx context.Context, d time.Duration)
 
-	// static token bucket
-	rps    float64
-	burst  float64
-	tokens float64
-	last   time.Time
+	// static limit; rps 0 means none
+	rps   float64
+	burst int
+	tat   time.Time
 
 	// adaptive pacing: request slots before until start at least interval
 	// apart, and none before nextStart.
@@ -72,66 +53,72 @@ type rateLimiter struct {
 }
 
 func newRateLimiter() *rateLimiter {
-	return &rateLimiter{adaptive: true}
-}
-
-func (l *rateLimiter) clk() clock {
-	if l.clock == nil {
-		return realClock{}
-	}
-	return l.clock
+	return &rateLimiter{adaptive: true, clock: realClock{}}
 }
 
 func (l *rateLimiter) setStatic(rps float64, burst int) {
-	l.rps, l.burst, l.tokens = rps, float64(burst), float64(burst)
-	l.last = time.Time{}
+	l.rps, l.burst, l.tat = rps, burst, time.Time{}
+}
+
+// limitWaitError reports a rate-limiter wait the client refused to sleep
+// through. It matches ErrRateLimited, and context.DeadlineExceeded when the
+// deadline was the bound.
+type limitWaitError struct {
+	wait, bound time.Duration
+	deadline    bool
+}
+
+func (e *limitWaitError) Error() string {
+	if e.deadline {
+		return "rate limit: the next request may start in " + e.wait.String() + ", after the context's deadline"
+	}
+	return "rate limit: the next request may start in " + e.wait.String() + ", longer than WithMaxRetryWait (" + e.bound.String() + ")"
+}
+
+// Is matches ErrRateLimited, and context.DeadlineExceeded for a deadline.
+func (e *limitWaitError) Is(target error) bool {
+	return target == ErrRateLimited || (e.deadline && target == context.DeadlineExceeded)
 }
 
 // reserve books the next request slot and returns how long to wait for it.
-func (l *rateLimiter) reserve() time.Duration {
+// A wait over maxWait, or one that would end after ctx's deadline, books
+// nothing and fails with a *limitWaitError.
+func (l *rateLimiter) reserve(ctx context.Context, maxWait time.Duration) (time.Duration, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	now := l.clk().Now()
-	var wait time.Duration
+	now := l.clock.Now()
+	start := now
+	if l.adaptive && now.Before(l.until) && l.nextStart.After(start) {
+		start = l.nextStart
+	}
+	var interval time.Duration
 	if l.rps > 0 {
-		if !l.last.IsZero() && now.After(l.last) {
-			l.tokens = min(l.tokens+now.Sub(l.last).Seconds()*l.rps, l.burst)
-		}
-		if now.After(l.last) {
-			l.last = now
-		}
-		l.tokens--
-		if l.tokens < 0 {
-			wait = time.Duration(-l.tokens / l.rps * float64(time.Second))
+		interval = time.Duration(float64(time.Second) / l.rps)
+		if earliest := l.tat.Add(-time.Duration(l.burst-1) * interval); earliest.After(start) {
+			start = earliest
 		}
 	}
-	if l.adaptive && now.Before(l.until) {
-		start := now.Add(wait)
-		if l.nextStart.After(start) {
-			start = l.nextStart
+	wait := start.Sub(now)
+	if wait > maxWait {
+		return wait, &limitWaitError{wait: wait, bound: maxWait}
+	}
+	if deadline, ok := ctx.Deadline(); ok && wait > 0 && start.After(deadline) {
+		return wait, &limitWaitError{wait: wait, deadline: true}
+	}
+	if l.rps > 0 {
+		if l.tat.Before(start) {
+			l.tat = start
 		}
-		if start.Before(l.until) {
-			// Still inside the throttled window: keep the next slot one interval later.
-			l.nextStart = start.Add(l.interval)
-		}
-		wait = start.Sub(now)
+		l.tat = l.tat.Add(interval)
 	}
-	return wait
-}
-
-// wait blocks until the next request may start, or ctx is done.
-func (l *rateLimiter) wait(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return err
+	if l.adaptive && start.Before(l.until) {
+		// Still inside the throttled window: keep the next slot one interval later.
+		l.nextStart = start.Add(l.interval)
 	}
-	d := l.reserve()
-	if d <= 0 {
-		return nil
-	}
-	if l.onWait != nil {
-		l.onWait(ctx, d)
-	}
-	return l.clk().Sleep(ctx, d)
+	return wait, nil
 }
 
 // observe adapts the pace to the server's quota: when less than
@@ -143,7 +130,7 @@ func (l *rateLimiter) observe(rl RateLimit) {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	now := l.clk().Now()
+	now := l.clock.Now()
 	if float64(rl.Remaining) >= adaptiveThreshold*float64(rl.Limit) {
 		l.interval, l.until = 0, time.Time{}
 		return

@@ -22,7 +22,7 @@ func TestStaticRateLimit(t *testing.T) {
 	ts := newTestServer(t, WithRateLimit(2, 2), withClock(clk), WithLogger(slog.New(logs)))
 	ts.Mux.HandleFunc("GET /api/v4/runners/7", answerOK)
 	for range 5 {
-		_, _, err := ts.Client.Runners.Get(context.Background(), 7)
+		_, _, err := ts.Client.Runners.Get(context.Background(), 7, nil)
 		require.NoError(t, err)
 	}
 	half := 500 * time.Millisecond
@@ -42,14 +42,14 @@ func TestStaticRateLimitRefills(t *testing.T) {
 	l.clock = clk
 	l.setStatic(1, 3)
 	for range 3 {
-		assert.Zero(t, l.reserve())
+		assert.Zero(t, l.reserveNow())
 	}
-	assert.Equal(t, time.Second, l.reserve())
+	assert.Equal(t, time.Second, l.reserveNow())
 	clk.now = clk.now.Add(time.Hour) // idle: refills to the burst, not beyond
 	for range 3 {
-		assert.Zero(t, l.reserve())
+		assert.Zero(t, l.reserveNow())
 	}
-	assert.Equal(t, time.Second, l.reserve())
+	assert.Equal(t, time.Second, l.reserveNow())
 }
 
 // TestRetriesCountAgainstTheLimiter checks that a retry waits for the bucket too.
@@ -66,7 +66,7 @@ func TestRetriesCountAgainstTheLimiter(t *testing.T) {
 		}
 		answerOK(w, r)
 	})
-	_, resp, err := ts.Client.Runners.Get(context.Background(), 7)
+	_, resp, err := ts.Client.Runners.Get(context.Background(), 7, nil)
 	require.NoError(t, err)
 	assert.Equal(t, 2, resp.Attempts)
 	assert.Equal(t, []time.Duration{time.Second}, limClock.Sleeps(), "the retry waited for a token")
@@ -144,7 +144,7 @@ func TestAdaptivePacingAvoidsThrottling(t *testing.T) {
 		ts.Mux.Handle("/api/v4/", q)
 		var errs []error
 		for range jobs {
-			if _, _, err := ts.Client.Runners.Get(context.Background(), 7); err != nil {
+			if _, _, err := ts.Client.Runners.Get(context.Background(), 7, nil); err != nil {
 				errs = append(errs, err)
 			}
 		}
@@ -186,20 +186,20 @@ func TestAdaptivePacingSpreadsRemainingQuota(t *testing.T) {
 	reset := start.Add(30 * time.Second)
 
 	l.observe(RateLimit{Limit: 100, Remaining: 50, Reset: reset})
-	assert.Zero(t, l.reserve())
-	assert.Zero(t, l.reserve())
+	assert.Zero(t, l.reserveNow())
+	assert.Zero(t, l.reserveNow())
 
 	l.observe(RateLimit{Limit: 100, Remaining: 9, Reset: reset})
-	assert.Zero(t, l.reserve(), "first paced slot is now")
-	assert.Equal(t, 3*time.Second, l.reserve())
-	assert.Equal(t, 6*time.Second, l.reserve(), "concurrent callers queue one interval apart")
+	assert.Zero(t, l.reserveNow(), "first paced slot is now")
+	assert.Equal(t, 3*time.Second, l.reserveNow())
+	assert.Equal(t, 6*time.Second, l.reserveNow(), "concurrent callers queue one interval apart")
 
 	l.observe(RateLimit{Limit: 100, Remaining: 0, Reset: reset})
-	assert.Equal(t, 30*time.Second, l.reserve(), "quota used up: wait for the reset")
-	assert.Equal(t, 30*time.Second, l.reserve(), "after the reset the quota is fresh: no extra spacing")
+	assert.Equal(t, 30*time.Second, l.reserveNow(), "quota used up: wait for the reset")
+	assert.Equal(t, 30*time.Second, l.reserveNow(), "after the reset the quota is fresh: no extra spacing")
 
 	l.observe(RateLimit{Limit: 100, Remaining: 100, Reset: reset.Add(time.Minute)})
-	assert.Zero(t, l.reserve(), "plenty left: pacing off")
+	assert.Zero(t, l.reserveNow(), "plenty left: pacing off")
 }
 
 // TestAdaptivePacingWithoutResetOrWithSkew checks the fallbacks: no
@@ -216,7 +216,7 @@ func TestAdaptivePacingWithoutResetOrWithSkew(t *testing.T) {
 			l := newRateLimiter()
 			l.clock = clk
 			l.observe(rl)
-			assert.Equal(t, rateWindow, l.reserve())
+			assert.Equal(t, rateWindow, l.reserveNow())
 		})
 	}
 }
@@ -230,13 +230,13 @@ func TestAdaptivePacingIgnoresIncompleteHeaders(t *testing.T) {
 	l.observe(RateLimit{Remaining: -1})
 	l.observe(RateLimit{Limit: 100, Remaining: -1})
 	l.observe(RateLimit{Limit: 0, Remaining: 0})
-	assert.Zero(t, l.reserve())
+	assert.Zero(t, l.reserveNow())
 
 	off := newRateLimiter()
 	off.clock = clk
 	off.adaptive = false
 	off.observe(RateLimit{Limit: 100, Remaining: 0, Reset: clk.Now().Add(time.Minute)})
-	assert.Zero(t, off.reserve())
+	assert.Zero(t, off.reserveNow())
 }
 
 // TestLimiterWaitHonoursContext checks that a limiter wait ends with the context.
@@ -245,13 +245,14 @@ func TestLimiterWaitHonoursContext(t *testing.T) {
 	l.setStatic(1, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	require.ErrorIs(t, l.wait(ctx), context.Canceled)
+	_, err := l.reserve(ctx, time.Hour)
+	require.ErrorIs(t, err, context.Canceled)
 
 	ts := newTestServer(t, WithRateLimit(0.001, 1))
 	ts.Mux.HandleFunc("GET /api/v4/runners/7", answerOK)
-	_, _, err := ts.Client.Runners.Get(context.Background(), 7) // uses the burst
+	_, _, err = ts.Client.Runners.Get(context.Background(), 7, nil) // uses the burst
 	require.NoError(t, err)
-	_, _, err = ts.Client.Runners.Get(ctx, 7) // would wait ~17 minutes
+	_, _, err = ts.Client.Runners.Get(ctx, 7, nil) // would wait ~17 minutes
 	require.ErrorIs(t, err, context.Canceled)
 	var re *RequestError
 	require.ErrorAs(t, err, &re)
@@ -275,10 +276,96 @@ func TestLimiterConcurrentUse(t *testing.T) {
 				if j%10 == 0 {
 					l.observe(RateLimit{Limit: 1000, Remaining: i * j, Reset: clk.Now().Add(time.Minute)})
 				}
-				total.Add(int64(l.reserve()))
+				total.Add(int64(l.reserveNow()))
 			}
 		}()
 	}
 	wg.Wait()
 	assert.Positive(t, total.Load(), "800 requests over a burst of 10 had to wait")
+}
+
+// TestLimiterWaitObeysMaxRetryWaitAndDeadline: a 429 with RateLimit-Remaining
+// 0 and a missing or garbage RateLimit-Reset makes the limiter assume a
+// 60 s window; that wait obeys WithMaxRetryWait and the context's deadline
+// like any other, failing at once instead of sleeping.
+func TestLimiterWaitObeysMaxRetryWaitAndDeadline(t *testing.T) {
+	for _, reset := range []string{"", "garbage"} {
+		for _, bound := range []string{"max retry wait", "deadline"} {
+			t.Run(bound+"/reset="+reset, func(t *testing.T) {
+				clk := newFakeClock(time.Now())
+				opts := []Option{withClock(clk), WithRetry(3, 0, 0)}
+				ctx := context.Background()
+				if bound == "max retry wait" {
+					opts = append(opts, WithMaxRetryWait(5*time.Second))
+				} else {
+					var cancel context.CancelFunc
+					ctx, cancel = context.WithDeadline(ctx, clk.Now().Add(10*time.Second))
+					defer cancel()
+				}
+				ts := newTestServer(t, opts...)
+				ts.Mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
+					w.Header().Set("RateLimit-Limit", "100")
+					w.Header().Set("RateLimit-Remaining", "0")
+					if reset != "" {
+						w.Header().Set("RateLimit-Reset", reset)
+					}
+					w.WriteHeader(http.StatusTooManyRequests)
+				})
+				_, _, err := ts.Client.Runners.Get(ctx, 1, nil)
+				require.ErrorIs(t, err, ErrRateLimited)
+				assert.Len(t, ts.Requests(), 1, "no second attempt")
+				for _, d := range clk.Sleeps() {
+					assert.LessOrEqual(t, d, 5*time.Second, "no wait beyond the bound")
+				}
+
+				// The next call meets the limiter first, and fails at once too.
+				_, resp, err := ts.Client.Runners.Get(ctx, 1, nil)
+				require.ErrorIs(t, err, ErrRateLimited)
+				assert.Len(t, ts.Requests(), 1, "nothing sent")
+				assert.Nil(t, resp, "no attempt was made")
+				for _, d := range clk.Sleeps() {
+					assert.LessOrEqual(t, d, 5*time.Second, "no wait beyond the bound")
+				}
+			})
+		}
+	}
+}
+
+// TestBurstBoundHoldsAfterAThrottle: with WithRateLimit(200, 16) no second
+// ever sees more than 216 request starts, also right after an adaptive pause.
+func TestBurstBoundHoldsAfterAThrottle(t *testing.T) {
+	clk := newFakeClock(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
+	l := newRateLimiter()
+	l.clock = clk
+	l.setStatic(200, 16)
+	start := clk.Now()
+	l.observe(RateLimit{Limit: 1000, Remaining: 0, Reset: start.Add(2 * time.Second)})
+	var starts []time.Time
+	for range 600 {
+		d, err := l.reserve(context.Background(), time.Minute)
+		require.NoError(t, err)
+		starts = append(starts, clk.Now().Add(d))
+	}
+	worst := 0
+	for i, s := range starts {
+		n := 0
+		for _, o := range starts[i:] {
+			if o.Sub(s) < time.Second {
+				n++
+			}
+		}
+		worst = max(worst, n)
+	}
+	t.Logf("FIGURE most request starts in one second after a throttle: %d (bound 216)", worst)
+	assert.LessOrEqual(t, worst, 216)
+	assert.False(t, starts[0].Before(start.Add(2*time.Second)), "nothing starts before the reset")
+}
+
+// reserveNow books a slot with no cap on the wait.
+func (l *rateLimiter) reserveNow() time.Duration {
+	d, err := l.reserve(context.Background(), 100*365*24*time.Hour)
+	if err != nil {
+		panic(err)
+	}
+	return d
 }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -73,12 +74,12 @@ func TestWithQueryRefusesCredentialKeys(t *testing.T) {
 	ts.Mux.HandleFunc("GET /api/v4/runners/7", answerOK)
 	for _, key := range []string{"token", "private_token", "PRIVATE-TOKEN", "job_token", "access_token", "registration_token",
 		"runner_token", "authentication_token", "client_secret", "password", "Token"} {
-		_, _, err := ts.Client.Runners.Get(context.Background(), 7, WithQuery(key, "glpat-secret-value-123"))
+		_, _, err := ts.Client.Runners.Get(context.Background(), 7, nil, WithQuery(key, "glpat-secret-value-123"))
 		require.ErrorIs(t, err, ErrInvalidInput, key)
 		assert.NotContains(t, err.Error(), "glpat-secret-value-123")
 	}
 	ts.RequireNoRequests(t)
-	_, _, err := ts.Client.Runners.Get(context.Background(), 7, WithQuery("include_projects", "false"))
+	_, _, err := ts.Client.Runners.Get(context.Background(), 7, &GetRunnerOptions{IncludeProjects: Ptr(false)})
 	require.NoError(t, err)
 	assert.Equal(t, "include_projects=false", ts.LastRequest(t).Query)
 }
@@ -101,11 +102,11 @@ func TestTokensTravelInBodies(t *testing.T) {
 		"DeleteByToken": func() error { _, err := ts.Client.Runners.DeleteByToken(ctx, tok); return err },
 		"DeleteManager": func() error { _, err := ts.Client.Runners.DeleteManager(ctx, tok, "s_1"); return err },
 		"Register": func() error {
-			_, _, err := ts.Client.Runners.Register(ctx, &RegisterRunnerOptions{Token: tok})
+			_, _, err := ts.Client.Runners.Register(ctx, tok, nil)
 			return err
 		},
 		"Verify": func() error {
-			_, _, err := ts.Client.Runners.Verify(ctx, &VerifyRunnerOptions{Token: tok})
+			_, _, err := ts.Client.Runners.Verify(ctx, tok, nil)
 			return err
 		},
 		"ResetAuthenticationTokenWithToken": func() error {
@@ -150,7 +151,7 @@ func TestErrorResponseRedactsEchoedTokens(t *testing.T) {
 				w.WriteHeader(http.StatusForbidden)
 				_, _ = io.WriteString(w, b.body)
 			})
-			_, _, err := ts.Client.Runners.Verify(context.Background(), &VerifyRunnerOptions{Token: legacy})
+			_, _, err := ts.Client.Runners.Verify(context.Background(), legacy, nil)
 			require.ErrorIs(t, err, ErrForbidden)
 			var er *ErrorResponse
 			require.ErrorAs(t, err, &er)
@@ -187,16 +188,16 @@ func TestDecodeErrorRedactsEchoedValue(t *testing.T) {
 	ts.Mux.HandleFunc("POST /api/v4/user/runners", func(w http.ResponseWriter, r *http.Request) {
 		serveJSON(w, http.StatusCreated, []byte(`{"id":"glrt-echoed-token-0123456","token":"x"}`))
 	})
-	_, _, err := ts.Client.Runners.Register(context.Background(), &RegisterRunnerOptions{Token: regToken})
+	_, _, err := ts.Client.Runners.Register(context.Background(), regToken, nil)
 	var de *DecodeError
 	require.ErrorAs(t, err, &de)
 	require.ErrorIs(t, err, ErrInvalidResponse)
-	assert.Contains(t, de.Err.Error(), regToken, "the cause does quote the value")
+	assert.NotContains(t, de.Err.Error(), regToken, "the exported cause is redacted too")
 	assert.NotContains(t, err.Error(), regToken)
 	assert.Equal(t, http.MethodPost, de.Method)
 	assert.Contains(t, de.URL, "/api/v4/runners")
 
-	_, _, err = ts.Client.Runners.Create(context.Background(), &CreateRunnerOptions{RunnerType: RunnerTypeInstance})
+	_, _, err = ts.Client.Runners.Create(context.Background(), InstanceRunnerOwner(), nil)
 	require.ErrorAs(t, err, &de)
 	assert.NotContains(t, err.Error(), "glrt-echoed-token")
 	assert.NotContains(t, (&DecodeError{Err: errors.New("glrt-echoed-token-0123456")}).Error(), "glrt-echoed", "the zero-value form redacts too")
@@ -206,8 +207,7 @@ func TestDecodeErrorRedactsEchoedValue(t *testing.T) {
 func tokenCarriers(tok string) []any {
 	ts := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	return []any{
-		RegisterRunnerOptions{Token: tok, Description: Ptr("d"), TagList: &[]string{"a"}},
-		VerifyRunnerOptions{Token: tok, SystemID: Ptr("s_1")},
+		registerBody{Token: tok, RegisterRunnerOptions: RegisterRunnerOptions{Description: Ptr("d"), TagList: &[]string{"a"}}},
 		RunnerRegistration{ID: 1, Token: tok, TokenExpiresAt: &ts},
 		RunnerVerification{ID: 2, Token: tok, TokenExpiresAt: &ts},
 		TokenWithExpiry{Token: tok, TokenExpiresAt: &ts},
@@ -219,9 +219,7 @@ func tokenCarriers(tok string) []any {
 // pointerTo returns a pointer to a copy of v.
 func pointerTo(v any) any {
 	switch x := v.(type) {
-	case RegisterRunnerOptions:
-		return &x
-	case VerifyRunnerOptions:
+	case registerBody:
 		return &x
 	case RunnerRegistration:
 		return &x
@@ -380,18 +378,18 @@ func TestNoTokenInURLsErrorsOrLogs(t *testing.T) {
 			results = append(results, v)
 		}
 	}
-	keep(first(ts.Client.Runners.Register(ctx, &RegisterRunnerOptions{Token: regToken})))
-	keep(first(ts.Client.Runners.Verify(ctx, &VerifyRunnerOptions{Token: legacyTok})))
+	keep(first(ts.Client.Runners.Register(ctx, regToken, nil)))
+	keep(first(ts.Client.Runners.Verify(ctx, legacyTok, nil)))
 	keep(nil, second(ts.Client.Runners.DeleteByToken(ctx, runnerTok)))
 	keep(nil, second(ts.Client.Runners.DeleteManager(ctx, runnerTok, "s_1")))
 	keep(first(ts.Client.Runners.ResetAuthenticationTokenWithToken(ctx, runnerTok)))
-	keep(first(ts.Client.Runners.Create(ctx, &CreateRunnerOptions{RunnerType: RunnerTypeInstance})))
+	keep(first(ts.Client.Runners.Create(ctx, InstanceRunnerOwner(), nil)))
 	keep(first(ts.Client.RunnerControllers.CreateToken(ctx, 3, &CreateRunnerControllerTokenOptions{})))
-	keep(first(ts.Client.Runners.Get(ctx, 7)))
-	keep(first(ts.Client.Runners.Get(ctx, 8)))
-	keep(first(ts.Client.Runners.Get(ctx, 9)))
-	keep(first(ts.Client.Runners.Get(ctx, 10)))
-	keep(first(ts.Client.Runners.Get(ctx, 7, WithQuery("private_token", testToken))))
+	keep(first(ts.Client.Runners.Get(ctx, 7, nil)))
+	keep(first(ts.Client.Runners.Get(ctx, 8, nil)))
+	keep(first(ts.Client.Runners.Get(ctx, 9, nil)))
+	keep(first(ts.Client.Runners.Get(ctx, 10, nil)))
+	keep(first(ts.Client.Runners.Get(ctx, 7, nil, WithQuery("private_token", testToken))))
 	require.Len(t, errs, 9, "every error path was exercised: %v", errs)
 	require.Len(t, results, 3)
 
@@ -473,3 +471,143 @@ func first[T any](v T, _ *Response, err error) (any, error) {
 }
 
 func second(_ *Response, err error) error { return err }
+
+// uEscape writes every byte of s as a JSON \u escape, as a server may echo it.
+func uEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		fmt.Fprintf(&b, `\u%04x`, r)
+	}
+	return b.String()
+}
+
+// secretForms are the escaped forms of sec a server or a Go error can carry.
+func secretFormsByName(sec string) map[string]string {
+	q := strconv.Quote(sec)
+	return map[string]string{
+		"raw":          sec,
+		"u-escaped":    uEscape(sec),
+		"mixed-escape": sec[:3] + uEscape(sec[3:6]) + sec[6:],
+		"json":         jsonEscape(sec, true),
+		"go-quoted":    q[1 : len(q)-1],
+		"go-quoted-2x": strconv.Quote(q)[2 : len(strconv.Quote(q))-2],
+		"query":        url.QueryEscape(sec),
+		"path":         url.PathEscape(sec),
+	}
+}
+
+// errorStrings renders err with every verb, as value and pointer where the type allows.
+func errorStrings(err error) []string {
+	out := []string{err.Error()}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
+		out = append(out, fmt.Sprintf(verb, err))
+		switch e := err.(type) {
+		case *ErrorResponse:
+			out = append(out, fmt.Sprintf(verb, *e))
+		case *DecodeError:
+			out = append(out, fmt.Sprintf(verb, *e))
+		case *RequestError:
+			out = append(out, fmt.Sprintf(verb, *e))
+		case *RedirectError:
+			out = append(out, fmt.Sprintf(verb, *e))
+		}
+	}
+	return out
+}
+
+// requireClean fails when any rendering, field or cause of err holds sec in any form.
+func requireClean(t *testing.T, err error, sec string) {
+	t.Helper()
+	require.Error(t, err)
+	var texts []string
+	texts = append(texts, errorStrings(err)...)
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		texts = append(texts, e.Error(), fmt.Sprintf("%+v", e))
+	}
+	var er *ErrorResponse
+	if errors.As(err, &er) {
+		texts = append(texts, string(er.Body), er.Message, er.Code, er.URL, fmt.Sprint(er.Fields))
+		var decoded any
+		if json.Unmarshal(er.Body, &decoded) == nil {
+			texts = append(texts, fmt.Sprint(decoded))
+		}
+		if er.Response != nil {
+			texts = append(texts, fmt.Sprint(er.Response.Header))
+			if er.Response.Request != nil {
+				texts = append(texts, fmt.Sprint(er.Response.Request.Header), er.Response.Request.URL.String())
+			}
+		}
+	}
+	var de *DecodeError
+	if errors.As(err, &de) {
+		texts = append(texts, de.Err.Error(), de.URL, de.ContentType, fmt.Sprintf("%+v", de.Err))
+	}
+	for _, s := range texts {
+		for name, form := range secretFormsByName(sec) {
+			require.NotContains(t, s, form, "%s form in %q", name, s)
+		}
+	}
+}
+
+// TestEchoedSecretsInEveryFormAreRedacted: a server echoing the client's
+// token (or a runner token from the body) in any escaped form, in an error
+// body, a success body that fails to decode or a header, leaves no trace in
+// any field or rendering of the error.
+func TestEchoedSecretsInEveryFormAreRedacted(t *testing.T) {
+	const weird = `wéird"tok\en-0123456789`
+	for _, sec := range []string{testToken, weird} {
+		for name, form := range secretFormsByName(sec) {
+			t.Run(name, func(t *testing.T) {
+				ts := newTestServer(t)
+				c, err := NewClient(ts.URL, WithPrivateToken(sec), WithoutRetries())
+				require.NoError(t, err)
+				ts.Mux.HandleFunc("/api/v4/runners/1", func(w http.ResponseWriter, r *http.Request) {
+					w.Header().Set("X-Echo", form)
+					serveJSON(w, http.StatusBadRequest, []byte(`{"message":{"token":["`+form+` is wrong"],"error":"`+form+`"}}`))
+				})
+				ts.Mux.HandleFunc("/api/v4/runners/2", func(w http.ResponseWriter, r *http.Request) {
+					serveJSON(w, http.StatusOK, []byte(`{"id":2,"contacted_at":"`+form+`"}`))
+				})
+				ts.Mux.HandleFunc("/api/v4/runners/3", func(w http.ResponseWriter, r *http.Request) {
+					w.Header().Set("Content-Type", "text/plain")
+					w.WriteHeader(http.StatusForbidden)
+					_, _ = w.Write([]byte("denied \"" + form + "\"\n"))
+				})
+				for id := int64(1); id <= 3; id++ {
+					_, _, err := c.Runners.Get(context.Background(), id, nil)
+					requireClean(t, err, sec)
+				}
+			})
+		}
+	}
+}
+
+// TestCleanCauseKeepsWhatCallersTestFor: a cause whose text quotes a secret
+// is replaced by a redacted stand-in that still matches the sentinels and
+// keeps Timeout(); a *url.Error keeps its shape; a clean cause is kept as is.
+func TestCleanCauseKeepsWhatCallersTestFor(t *testing.T) {
+	const sec = "s3cret-value-0123"
+	clean := errors.New("connection refused")
+	assert.Same(t, clean, cleanCause(clean, []string{sec}))
+
+	dirty := fmt.Errorf("read %q: %w", sec, context.DeadlineExceeded)
+	got := cleanCause(dirty, []string{sec})
+	assert.NotContains(t, got.Error(), sec)
+	assert.ErrorIs(t, got, context.DeadlineExceeded)
+	assert.NotErrorIs(t, got, context.Canceled)
+	var ne interface{ Timeout() bool }
+	require.ErrorAs(t, got, &ne)
+	assert.True(t, ne.Timeout(), "DeadlineExceeded is a timeout")
+	assert.True(t, got.(interface{ Temporary() bool }).Temporary())
+
+	ue := &url.Error{Op: "Get", URL: "https://h/x?private_token=" + sec, Err: errors.New("EOF")}
+	got = cleanCause(ue, []string{sec})
+	var gotURL *url.Error
+	require.ErrorAs(t, got, &gotURL)
+	assert.NotContains(t, gotURL.URL, sec)
+	assert.Equal(t, "EOF", gotURL.Err.Error())
+
+	assert.Equal(t, "a [REDACTED] b", redact(`a \163\063cret-value-0123 b`, []string{sec}), "octal escapes are decoded")
+	assert.Equal(t, `x \q \u12 y`, redact(`x \q \u12 y`, []string{sec}), "stray backslashes are kept")
+	assert.True(t, (&attemptTimeoutError{}).Temporary())
+}

@@ -8,9 +8,11 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -179,7 +181,7 @@ func TestRedirectDropsCredentials(t *testing.T) {
 				}
 				c, err := NewClient(rc.base(lab), am.opt, WithoutRetries(), WithHTTPClient(&http.Client{Transport: lab.transport}))
 				require.NoError(t, err)
-				got, _, err := c.Runners.Get(context.Background(), 7, WithSudo("root"))
+				got, _, err := c.Runners.Get(context.Background(), 7, nil, WithSudo("root"))
 				require.NoError(t, err)
 				assert.EqualValues(t, 7, got.ID)
 
@@ -234,7 +236,7 @@ func TestRedirectSameOriginKeepsCredentials(t *testing.T) {
 			}
 			c, err := NewClient(base(lab), am.opt, WithoutRetries(), WithHTTPClient(&http.Client{Transport: lab.transport}))
 			require.NoError(t, err)
-			_, _, err = c.Runners.Get(context.Background(), 7, WithSudo("root"))
+			_, _, err = c.Runners.Get(context.Background(), 7, nil, WithSudo("root"))
 			require.NoError(t, err)
 			hops := lab.Hops()
 			require.Len(t, hops, 2)
@@ -261,7 +263,7 @@ func TestRedirectBackToOriginStaysStripped(t *testing.T) {
 	}
 	c, err := NewClient(lab.origin.URL, WithPrivateToken(testToken), WithoutRetries(), WithHTTPClient(&http.Client{Transport: lab.transport}))
 	require.NoError(t, err)
-	_, _, err = c.Runners.Get(context.Background(), 7, WithSudo("root"))
+	_, _, err = c.Runners.Get(context.Background(), 7, nil, WithSudo("root"))
 	require.NoError(t, err)
 	hops := lab.Hops()
 	require.Len(t, hops, 3)
@@ -272,8 +274,8 @@ func TestRedirectBackToOriginStaysStripped(t *testing.T) {
 }
 
 // TestRedirectWithBodyToAnotherOriginIsRefused: a 307/308 would resend the
-// body, and runner-token endpoints carry the token in the body. Across
-// origins the client refuses; within the origin it follows.
+// body, and runner-token endpoints carry the token in the body: the client
+// refuses (within the origin too, see TestMethodChangingRedirectIsRefused).
 func TestRedirectWithBodyToAnotherOriginIsRefused(t *testing.T) {
 	const regToken = "GR1348941registration-secret"
 	for _, status := range []int{http.StatusTemporaryRedirect, http.StatusPermanentRedirect} {
@@ -286,31 +288,15 @@ func TestRedirectWithBodyToAnotherOriginIsRefused(t *testing.T) {
 		}
 		c, err := NewClient(lab.origin.URL, WithPrivateToken(testToken), WithRetry(3, 0, 0), WithHTTPClient(&http.Client{Transport: lab.transport}))
 		require.NoError(t, err)
-		_, _, err = c.Runners.Register(context.Background(), &RegisterRunnerOptions{Token: regToken})
+		_, _, err = c.Runners.Register(context.Background(), regToken, nil)
 		var re *RequestError
 		require.ErrorAs(t, err, &re, "status %d", status)
-		assert.Contains(t, re.Error(), "another origin")
+		assert.Contains(t, re.Error(), "resend the request body")
 		assert.NotContains(t, re.Error(), regToken)
 		hops := lab.Hops()
 		require.Len(t, hops, 1, "nothing reached the foreign server, and the refusal was not retried")
 		assert.Contains(t, hops[0].Body, regToken)
 	}
-
-	lab := newRedirectLab(t)
-	lab.route = func(server string, r *http.Request) (string, int) {
-		if r.URL.Path == "/api/v4/runners" && r.URL.RawQuery == "" {
-			return "/api/v4/runners?moved=1", http.StatusTemporaryRedirect
-		}
-		return "", 0
-	}
-	c, err := NewClient(lab.origin.URL, WithoutRetries(), WithHTTPClient(&http.Client{Transport: lab.transport}))
-	require.NoError(t, err)
-	reg, _, err := c.Runners.Register(context.Background(), &RegisterRunnerOptions{Token: regToken})
-	require.NoError(t, err)
-	assert.EqualValues(t, 9, reg.ID)
-	hops := lab.Hops()
-	require.Len(t, hops, 2)
-	assert.Contains(t, hops[1].Body, regToken, "same-origin 307 resends the body")
 }
 
 // TestRedirectGuardKeepsUserPolicy: the guard wraps, not replaces, the caller's CheckRedirect.
@@ -327,7 +313,7 @@ func TestRedirectGuardKeepsUserPolicy(t *testing.T) {
 	}}
 	c, err := NewClient(lab.origin.URL, WithPrivateToken(testToken), WithoutRetries(), WithHTTPClient(hc))
 	require.NoError(t, err)
-	_, _, err = c.Runners.Get(context.Background(), 7)
+	_, _, err = c.Runners.Get(context.Background(), 7, nil)
 	var er *ErrorResponse
 	require.ErrorAs(t, err, &er, "the 302 itself is the answer")
 	assert.Equal(t, http.StatusFound, er.StatusCode)
@@ -341,7 +327,7 @@ func TestRedirectLoopStops(t *testing.T) {
 	lab.route = func(server string, r *http.Request) (string, int) { return "/api/v4/runners/7", http.StatusFound }
 	c, err := NewClient(lab.origin.URL, WithRetry(3, 0, 0), WithHTTPClient(&http.Client{Transport: lab.transport}))
 	require.NoError(t, err)
-	_, _, err = c.Runners.Get(context.Background(), 7)
+	_, _, err = c.Runners.Get(context.Background(), 7, nil)
 	var re *RequestError
 	require.ErrorAs(t, err, &re)
 	assert.True(t, strings.Contains(re.Error(), "10 redirects"), re.Error())
@@ -371,5 +357,120 @@ func TestSameOrigin(t *testing.T) {
 		b, err := http.NewRequest("GET", tt.b, nil)
 		require.NoError(t, err)
 		assert.Equal(t, tt.want, sameOrigin(a.URL, b.URL), "%s → %s", tt.a, tt.b)
+	}
+}
+
+// TestMethodChangingRedirectIsRefused: a redirect that would change the
+// method (net/http turns DELETE, PUT and POST into GET on 301/302/303) or
+// resend a body (307/308) is never followed, and nothing is reported as done.
+func TestMethodChangingRedirectIsRefused(t *testing.T) {
+	tests := []struct {
+		name   string
+		status int
+		to     string // "origin" or "foreign"
+		call   func(c *Client) error
+	}{
+		{"Delete/302", http.StatusFound, "origin", func(c *Client) error {
+			_, err := c.Runners.Delete(context.Background(), 5)
+			return err
+		}},
+		{"Pause/301", http.StatusMovedPermanently, "origin", func(c *Client) error {
+			_, _, err := c.Runners.Pause(context.Background(), 5)
+			return err
+		}},
+		{"DeleteByToken/302-foreign", http.StatusFound, "foreign", func(c *Client) error {
+			_, err := c.Runners.DeleteByToken(context.Background(), "glrt-runner-token-0123456789")
+			return err
+		}},
+		{"Delete/303", http.StatusSeeOther, "origin", func(c *Client) error {
+			_, err := c.Runners.Delete(context.Background(), 5)
+			return err
+		}},
+		{"Register/307-same-origin", http.StatusTemporaryRedirect, "origin", func(c *Client) error {
+			_, _, err := c.Runners.Register(context.Background(), "GR1348941registration-secret", nil)
+			return err
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lab := newRedirectLab(t)
+			lab.route = func(server string, r *http.Request) (string, int) {
+				if r.URL.Path == "/elsewhere" {
+					return "", 0
+				}
+				loc := "/elsewhere?private_token=" + testToken
+				if tt.to == "foreign" {
+					loc = lab.foreign.URL + loc
+				}
+				return loc, tt.status
+			}
+			c, err := NewClient(lab.origin.URL, WithPrivateToken(testToken), WithRetry(3, 0, 0), WithHTTPClient(&http.Client{Transport: lab.transport}))
+			require.NoError(t, err)
+			err = tt.call(c)
+			require.Error(t, err, "a refused redirect is not success")
+			var re *RedirectError
+			require.ErrorAs(t, err, &re)
+			assert.Equal(t, tt.status, re.StatusCode)
+			assert.Contains(t, re.Location, "/elsewhere")
+			assert.NotContains(t, re.Location, testToken, "the Location is sanitised")
+			assert.NotContains(t, err.Error(), testToken)
+			assert.Contains(t, err.Error(), strconv.Itoa(tt.status))
+			hops := lab.Hops()
+			require.Len(t, hops, 1, "the redirect was not followed, and the refusal was not retried")
+		})
+	}
+}
+
+// TestCallerCheckRedirectCannotRestoreCredentials: a caller's CheckRedirect
+// that copies the first request's headers (a common idiom) cannot send the
+// credentials to another origin.
+func TestCallerCheckRedirectCannotRestoreCredentials(t *testing.T) {
+	for _, am := range authModes {
+		t.Run(am.name, func(t *testing.T) {
+			lab := newRedirectLab(t)
+			lab.route = func(server string, r *http.Request) (string, int) {
+				if server == "origin" {
+					return lab.foreign.URL + "/api/v4/runners/8", http.StatusFound
+				}
+				return "", 0
+			}
+			hc := &http.Client{Transport: lab.transport, CheckRedirect: func(req *http.Request, via []*http.Request) error {
+				for k, vs := range via[0].Header {
+					req.Header[k] = vs
+				}
+				return nil
+			}}
+			c, err := NewClient(lab.origin.URL, am.opt, WithoutRetries(), WithHTTPClient(hc))
+			require.NoError(t, err)
+			_, _, err = c.Runners.Get(context.Background(), 7, nil, WithSudo("root"))
+			require.NoError(t, err)
+			hops := lab.Hops()
+			require.Len(t, hops, 2)
+			assert.Equal(t, "foreign", hops[1].Server)
+			assert.Zero(t, leaks(hops[1].Header), "credentials at the foreign server: %v", hops[1].Header)
+		})
+	}
+}
+
+// TestBadLocationIsNotRetried: an unparsable or non-HTTP Location is a
+// deterministic failure: one attempt, a typed error, no backoff.
+func TestBadLocationIsNotRetried(t *testing.T) {
+	for _, loc := range []string{"//[::1", "gopher://gitlab.test/x", "file:///etc/passwd", "http://[::1]:namedport/"} {
+		t.Run(loc, func(t *testing.T) {
+			lab := newRedirectLab(t)
+			lab.route = func(string, *http.Request) (string, int) { return loc, http.StatusFound }
+			clk := newFakeClock(time.Now())
+			c, err := NewClient(lab.origin.URL, WithPrivateToken(testToken), WithRetry(4, time.Second, 10*time.Second),
+				WithHTTPClient(&http.Client{Transport: lab.transport}), withClock(clk))
+			require.NoError(t, err)
+			_, resp, err := c.Runners.Get(context.Background(), 7, nil)
+			var re *RedirectError
+			require.ErrorAs(t, err, &re)
+			assert.Equal(t, http.StatusFound, re.StatusCode)
+			assert.Len(t, lab.Hops(), 1)
+			assert.Empty(t, clk.Sleeps(), "no backoff")
+			require.NotNil(t, resp)
+			assert.Equal(t, 1, resp.Attempts)
+		})
 	}
 }

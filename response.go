@@ -35,6 +35,9 @@ type Response struct {
 	RateLimit RateLimit
 
 	// Attempts is how many times the request was sent (1 without retries).
+	// A call that made an attempt returns a non-nil *Response also with an
+	// error, so the count is here for every outcome; when no answer came
+	// (a *RequestError), the embedded *http.Response is empty (StatusCode 0).
 	Attempts int
 }
 
@@ -51,12 +54,22 @@ type RateLimit struct {
 	Reset time.Time
 }
 
-// Known reports whether the answer carried rate-limit headers.
-func (r RateLimit) Known() bool { return r.Limit > 0 || r.Remaining >= 0 }
+// Known reports whether the answer carried rate-limit headers: a Name,
+// Limit or Reset, or a Remaining count above 0. The zero RateLimit is not known.
+func (r RateLimit) Known() bool {
+	return r.Limit > 0 || r.Remaining > 0 || !r.Reset.IsZero() || r.Name != ""
+}
 
 // newResponse parses the pagination and rate-limit headers of resp.
 func newResponse(resp *http.Response) *Response {
-	r := &Response{Response: resp}
+	r := new(Response)
+	parseResponse(r, resp)
+	return r
+}
+
+// parseResponse fills r from resp's pagination and rate-limit headers.
+func parseResponse(r *Response, resp *http.Response) {
+	r.Response = resp
 	h := resp.Header
 	r.TotalItems = headerInt(h, "X-Total")
 	r.TotalPages = headerInt(h, "X-Total-Pages")
@@ -73,7 +86,6 @@ func newResponse(resp *http.Response) *Response {
 		}
 	}
 	r.RateLimit = parseRateLimit(h, time.Now())
-	return r
 }
 
 // headerInt reads a non-negative integer header; absent, empty or malformed is 0.

@@ -158,6 +158,17 @@ func TestParseRateLimit(t *testing.T) {
 			assert.True(t, tc.want.Reset.Equal(got.Reset), "reset: got %v want %v", got.Reset, tc.want.Reset)
 		})
 	}
-	assert.True(t, RateLimit{Limit: 0, Remaining: 0}.Known(), "an exhausted quota is known")
+	assert.True(t, RateLimit{Limit: 60, Remaining: 0}.Known(), "an exhausted quota is known")
 	assert.False(t, RateLimit{Remaining: -1}.Known())
+}
+
+// TestZeroRateLimitIsUnknown: the zero value reports no headers.
+func TestZeroRateLimitIsUnknown(t *testing.T) {
+	assert.False(t, RateLimit{}.Known())
+	assert.False(t, parseRateLimit(http.Header{}, time.Now()).Known())
+	assert.True(t, RateLimit{Limit: 10}.Known())
+	h := http.Header{}
+	h.Set("RateLimit-Limit", "600")
+	h.Set("RateLimit-Remaining", "0")
+	assert.True(t, parseRateLimit(h, time.Now()).Known(), "a quota used up is known")
 }

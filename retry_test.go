@@ -166,7 +166,7 @@ type matrixCall struct {
 
 var matrixCalls = []matrixCall{
 	{http.MethodGet, func(ctx context.Context, c *Client) (*Response, error) {
-		_, r, err := c.Runners.Get(ctx, 7)
+		_, r, err := c.Runners.Get(ctx, 7, nil)
 		return r, err
 	}},
 	{http.MethodPut, func(ctx context.Context, c *Client) (*Response, error) {
@@ -177,7 +177,7 @@ var matrixCalls = []matrixCall{
 		return c.Runners.Delete(ctx, 7)
 	}},
 	{http.MethodPost, func(ctx context.Context, c *Client) (*Response, error) {
-		_, r, err := c.Runners.Create(ctx, &CreateRunnerOptions{RunnerType: RunnerTypeInstance})
+		_, r, err := c.Runners.Create(ctx, InstanceRunnerOwner(), nil)
 		return r, err
 	}},
 }
@@ -289,7 +289,7 @@ func TestPOSTAnswered502IsSentOnce(t *testing.T) {
 	ts.Mux.HandleFunc("POST /api/v4/user/runners", func(w http.ResponseWriter, r *http.Request) {
 		serveJSON(w, http.StatusBadGateway, []byte(`{"message":"502 Bad Gateway"}`))
 	})
-	_, resp, err := ts.Client.Runners.Create(context.Background(), &CreateRunnerOptions{RunnerType: RunnerTypeInstance})
+	_, resp, err := ts.Client.Runners.Create(context.Background(), InstanceRunnerOwner(), nil)
 	require.ErrorIs(t, err, ErrServer)
 	posts := len(ts.Requests())
 	assert.Equal(t, 1, posts)
@@ -306,9 +306,9 @@ func TestPOSTLostResponseOnReusedConnection(t *testing.T) {
 	ts.Mux.HandleFunc("POST /api/v4/user/runners", func(w http.ResponseWriter, r *http.Request) {
 		resetConnection(t, w)
 	})
-	_, _, err := ts.Client.Runners.Get(context.Background(), 7) // leaves an idle keep-alive connection
+	_, _, err := ts.Client.Runners.Get(context.Background(), 7, nil) // leaves an idle keep-alive connection
 	require.NoError(t, err)
-	_, _, err = ts.Client.Runners.Create(context.Background(), &CreateRunnerOptions{RunnerType: RunnerTypeInstance})
+	_, _, err = ts.Client.Runners.Create(context.Background(), InstanceRunnerOwner(), nil)
 	var re *RequestError
 	require.ErrorAs(t, err, &re)
 	assert.Equal(t, 1, re.Attempts)
@@ -336,11 +336,11 @@ func TestTransportReplayIsCounted(t *testing.T) {
 		}
 		answerOK(w, r)
 	})
-	_, resp, err := ts.Client.Runners.Get(context.Background(), 7) // leaves an idle keep-alive connection
+	_, resp, err := ts.Client.Runners.Get(context.Background(), 7, nil) // leaves an idle keep-alive connection
 	require.NoError(t, err)
 	require.Equal(t, 1, resp.Attempts)
 
-	_, resp, err = ts.Client.Runners.Get(context.Background(), 7)
+	_, resp, err = ts.Client.Runners.Get(context.Background(), 7, nil)
 	require.NoError(t, err)
 	require.EqualValues(t, 3, n.Load(), "the second call reached the server twice")
 	assert.Equal(t, 2, resp.Attempts, "Attempts counts the transport's own replay")
@@ -395,7 +395,7 @@ func TestRetryableDecisionTable(t *testing.T) {
 		{"POST", nil, &net.DNSError{Err: "no such host", Name: "gitlab.invalid"}, true},
 		{"GET", nil, context.Canceled, false},
 		{"GET", nil, fmt.Errorf("wrapped: %w", context.DeadlineExceeded), false},
-		{"GET", nil, &redirectError{msg: "no"}, false},
+		{"GET", nil, &RedirectError{StatusCode: 302, Reason: "no"}, false},
 		{"GET", nil, errors.New(`unsupported protocol scheme "ftp"`), false},
 		{"POST", answer(429), nil, true},
 		{"POST", answer(500), nil, false},
@@ -473,7 +473,7 @@ func TestServerRequestedWaits(t *testing.T) {
 				}
 				answerOK(w, r)
 			})
-			_, resp, err := ts.Client.Runners.Get(context.Background(), 7)
+			_, resp, err := ts.Client.Runners.Get(context.Background(), 7, nil)
 			require.NoError(t, err)
 			assert.Equal(t, 2, resp.Attempts)
 			assert.Equal(t, []time.Duration{tt.want}, clk.Sleeps(), "wait spent before the retry")
@@ -496,7 +496,7 @@ func TestRetryAfterZeroStillBacksOffToMinimum(t *testing.T) {
 		}
 		answerOK(w, r)
 	})
-	_, _, err := ts.Client.Runners.Get(context.Background(), 7)
+	_, _, err := ts.Client.Runners.Get(context.Background(), 7, nil)
 	require.NoError(t, err)
 	assert.Equal(t, []time.Duration{250 * time.Millisecond}, clk.Sleeps())
 }
@@ -511,7 +511,7 @@ func TestExponentialBackoffWithJitter(t *testing.T) {
 	ts.Mux.HandleFunc("GET /api/v4/runners/7", func(w http.ResponseWriter, r *http.Request) {
 		serveJSON(w, http.StatusServiceUnavailable, []byte(`{"message":"down"}`))
 	})
-	_, resp, err := ts.Client.Runners.Get(context.Background(), 7)
+	_, resp, err := ts.Client.Runners.Get(context.Background(), 7, nil)
 	require.ErrorIs(t, err, ErrServer)
 	assert.Equal(t, 6, resp.Attempts)
 	waits := clk.Sleeps()
@@ -585,7 +585,7 @@ func TestWaitLongerThanCapFailsAtOnce(t *testing.T) {
 				w.WriteHeader(http.StatusTooManyRequests)
 				_, _ = w.Write([]byte("Retry later\n"))
 			})
-			_, resp, err := ts.Client.Runners.Create(context.Background(), &CreateRunnerOptions{RunnerType: RunnerTypeInstance})
+			_, resp, err := ts.Client.Runners.Create(context.Background(), InstanceRunnerOwner(), nil)
 			require.ErrorIs(t, err, ErrRateLimited)
 			var er *ErrorResponse
 			require.ErrorAs(t, err, &er)
@@ -611,7 +611,7 @@ func TestWaitLongerThanCapFailsAtOnce(t *testing.T) {
 			}
 			answerOK(w, r)
 		})
-		_, _, err := ts.Client.Runners.Get(context.Background(), 7)
+		_, _, err := ts.Client.Runners.Get(context.Background(), 7, nil)
 		require.NoError(t, err)
 		assert.Equal(t, []time.Duration{120 * time.Second}, clk.Sleeps())
 	})
@@ -622,7 +622,7 @@ func TestWaitLongerThanCapFailsAtOnce(t *testing.T) {
 			w.Header().Set("Retry-After", "3600")
 			serveJSON(w, 503, []byte(`{"message":"maintenance"}`))
 		})
-		_, _, err := ts.Client.Runners.Get(context.Background(), 7)
+		_, _, err := ts.Client.Runners.Get(context.Background(), 7, nil)
 		require.ErrorIs(t, err, ErrServer)
 		var er *ErrorResponse
 		require.ErrorAs(t, err, &er)
@@ -646,7 +646,7 @@ func TestWaitPastDeadlineFailsAtOnce(t *testing.T) {
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	_, _, err := ts.Client.Runners.Get(ctx, 7)
+	_, _, err := ts.Client.Runners.Get(ctx, 7, nil)
 	require.ErrorIs(t, err, ErrRateLimited)
 	assert.NotErrorIs(t, err, context.DeadlineExceeded)
 	assert.Len(t, ts.Requests(), 1)
@@ -663,7 +663,7 @@ func TestCancelEndsWait(t *testing.T) {
 		w.Header().Set("Retry-After", "30")
 		serveJSON(w, 429, []byte(`{"message":"slow down"}`))
 	})
-	_, _, err := ts.Client.Runners.Get(ctx, 7)
+	_, _, err := ts.Client.Runners.Get(ctx, 7, nil)
 	require.ErrorIs(t, err, context.Canceled)
 	var re *RequestError
 	require.ErrorAs(t, err, &re)
@@ -693,7 +693,7 @@ func TestCancelDuringWait(t *testing.T) {
 		w.Header().Set("Retry-After", "30")
 		serveJSON(w, 429, nil)
 	})
-	_, _, err := ts.Client.Runners.Get(ctx, 7)
+	_, _, err := ts.Client.Runners.Get(ctx, 7, nil)
 	require.ErrorIs(t, err, context.Canceled)
 	var re *RequestError
 	require.ErrorAs(t, err, &re)
@@ -764,7 +764,7 @@ func TestWithoutRetriesSendsOnce(t *testing.T) {
 		w.Header().Set("Retry-After", "1")
 		serveJSON(w, 429, nil)
 	})
-	_, resp, err := ts.Client.Runners.Get(context.Background(), 7)
+	_, resp, err := ts.Client.Runners.Get(context.Background(), 7, nil)
 	require.ErrorIs(t, err, ErrRateLimited)
 	var er *ErrorResponse
 	require.ErrorAs(t, err, &er)

@@ -22,6 +22,8 @@ import (
 //     other exists is 409 (ErrConflict), as is adding a scope twice.
 //   - Only instance-type runners can be runner-scoped; others give 422 (ErrUnprocessable).
 //   - Removing a scope that does not exist is a 204, not an error.
+//
+// GitLab API docs: https://docs.gitlab.com/api/runner_controllers/
 type RunnerControllersService struct {
 	client *Client
 }
@@ -51,45 +53,63 @@ type ListRunnerControllersOptions struct {
 	ListOptions
 }
 
-// List lists the runner controllers (GET /runner_controllers).
+// List lists the runner controllers.
+//
+// GitLab API docs: https://docs.gitlab.com/api/runner_controllers/#list-all-runner-controllers
+//
+//	GET /runner_controllers
 func (s *RunnerControllersService) List(ctx context.Context, opt *ListRunnerControllersOptions, opts ...RequestOption) ([]*RunnerController, *Response, error) {
 	if opt != nil {
 		if err := opt.validate("ListRunnerControllersOptions"); err != nil {
 			return nil, nil, err
 		}
 	}
-	return doJSON[[]*RunnerController](ctx, s.client, &request{method: http.MethodGet, path: "runner_controllers", query: opt, opts: opts})
+	return doJSON[[]*RunnerController](ctx, s.c(), &request{method: http.MethodGet, path: "runner_controllers", query: opt, opts: opts})
 }
 
-// Get returns one runner controller, with Connected set (GET /runner_controllers/:id).
+// Get returns one runner controller, with Connected set.
+//
+// GitLab API docs: https://docs.gitlab.com/api/runner_controllers/#retrieve-a-single-runner-controller
+//
+//	GET /runner_controllers/:id
 func (s *RunnerControllersService) Get(ctx context.Context, id int64, opts ...RequestOption) (*RunnerController, *Response, error) {
 	p, err := controllerPath(id, "")
 	if err != nil {
 		return nil, nil, err
 	}
-	return doJSON[*RunnerController](ctx, s.client, &request{method: http.MethodGet, path: p, opts: opts})
+	return doJSON[*RunnerController](ctx, s.c(), &request{method: http.MethodGet, path: p, opts: opts})
 }
 
-// CreateRunnerControllerOptions describes a new runner controller. Unset State means disabled.
+// CreateRunnerControllerOptions are the optional settings of
+// RunnerControllers.Create; nil creates a disabled controller without a description.
 type CreateRunnerControllerOptions struct {
-	Description *string                `json:"description,omitempty"`
-	State       *RunnerControllerState `json:"state,omitempty"`
+	// Description is a free-form description (at most 1024 characters).
+	Description *string `json:"description,omitempty"`
+	// State is the initial state; unset means RunnerControllerStateDisabled.
+	State *RunnerControllerState `json:"state,omitempty"`
 }
 
-// UpdateRunnerControllerOptions changes a runner controller; unset fields are kept.
+// UpdateRunnerControllerOptions changes a runner controller; unset fields
+// are kept, and nil (or an empty struct) is a no-op update.
 type UpdateRunnerControllerOptions struct {
-	Description *string                `json:"description,omitempty"`
-	State       *RunnerControllerState `json:"state,omitempty"`
+	// Description replaces the description (at most 1024 characters).
+	Description *string `json:"description,omitempty"`
+	// State replaces the state.
+	State *RunnerControllerState `json:"state,omitempty"`
 }
 
 func validateControllerState(owner string, st *RunnerControllerState) error {
 	if st != nil && !st.Valid() {
-		return &ValidationError{Field: owner + ".State", Reason: strconv.Quote(string(*st)) + " is not disabled, enabled or dry_run"}
+		return enumError(owner+".State", *st, knownRunnerControllerStates)
 	}
 	return nil
 }
 
-// Create creates a runner controller (POST /runner_controllers).
+// Create creates a runner controller.
+//
+// GitLab API docs: https://docs.gitlab.com/api/runner_controllers/#register-a-runner-controller
+//
+//	POST /runner_controllers
 func (s *RunnerControllersService) Create(ctx context.Context, opt *CreateRunnerControllerOptions, opts ...RequestOption) (*RunnerController, *Response, error) {
 	if opt == nil {
 		opt = &CreateRunnerControllerOptions{}
@@ -97,11 +117,15 @@ func (s *RunnerControllersService) Create(ctx context.Context, opt *CreateRunner
 	if err := validateControllerState("CreateRunnerControllerOptions", opt.State); err != nil {
 		return nil, nil, err
 	}
-	return doJSON[*RunnerController](ctx, s.client, &request{method: http.MethodPost, path: "runner_controllers", body: opt, opts: opts})
+	return doJSON[*RunnerController](ctx, s.c(), &request{method: http.MethodPost, path: "runner_controllers", body: opt, opts: opts})
 }
 
 // Update changes a runner controller's description or state; GitLab accepts
-// an empty update as a no-op (PUT /runner_controllers/:id).
+// an empty update as a no-op.
+//
+// GitLab API docs: https://docs.gitlab.com/api/runner_controllers/#update-a-runner-controller
+//
+//	PUT /runner_controllers/:id
 func (s *RunnerControllersService) Update(ctx context.Context, id int64, opt *UpdateRunnerControllerOptions, opts ...RequestOption) (*RunnerController, *Response, error) {
 	p, err := controllerPath(id, "")
 	if err != nil {
@@ -113,17 +137,22 @@ func (s *RunnerControllersService) Update(ctx context.Context, id int64, opt *Up
 	if err := validateControllerState("UpdateRunnerControllerOptions", opt.State); err != nil {
 		return nil, nil, err
 	}
-	return doJSON[*RunnerController](ctx, s.client, &request{method: http.MethodPut, path: p, body: opt, opts: opts})
+	return doJSON[*RunnerController](ctx, s.c(), &request{method: http.MethodPut, path: p, body: opt, opts: opts})
 }
 
-// Delete deletes a runner controller; a failed destroy is a 400 (DELETE /runner_controllers/:id).
-// Use WithIfUnmodifiedSince for a conditional delete.
+// Delete deletes a runner controller; a failed destroy is a 400
+// (ErrBadRequest). With WithIfUnmodifiedSince the delete is conditional
+// (412, ErrPreconditionFailed, if the controller changed after that time).
+//
+// GitLab API docs: https://docs.gitlab.com/api/runner_controllers/#delete-a-runner-controller
+//
+//	DELETE /runner_controllers/:id
 func (s *RunnerControllersService) Delete(ctx context.Context, id int64, opts ...RequestOption) (*Response, error) {
 	p, err := controllerPath(id, "")
 	if err != nil {
 		return nil, err
 	}
-	return s.client.send(ctx, &request{method: http.MethodDelete, path: p, opts: opts}, nil)
+	return s.c().send(ctx, &request{method: http.MethodDelete, path: p, opts: opts}, nil)
 }
 
 // ListRunnerControllerTokensOptions pages RunnerControllers.ListTokens.
@@ -131,7 +160,11 @@ type ListRunnerControllerTokensOptions struct {
 	ListOptions
 }
 
-// ListTokens lists a controller's active tokens, without their secrets (GET /runner_controllers/:id/tokens).
+// ListTokens lists a controller's active tokens, without their secrets.
+//
+// GitLab API docs: https://docs.gitlab.com/api/runner_controller_tokens/#list-all-runner-controller-tokens
+//
+//	GET /runner_controllers/:id/tokens
 func (s *RunnerControllersService) ListTokens(ctx context.Context, id int64, opt *ListRunnerControllerTokensOptions, opts ...RequestOption) ([]*RunnerControllerToken, *Response, error) {
 	p, err := controllerPath(id, "/tokens")
 	if err != nil {
@@ -142,26 +175,37 @@ func (s *RunnerControllersService) ListTokens(ctx context.Context, id int64, opt
 			return nil, nil, err
 		}
 	}
-	return doJSON[[]*RunnerControllerToken](ctx, s.client, &request{method: http.MethodGet, path: p, query: opt, opts: opts})
+	return doJSON[[]*RunnerControllerToken](ctx, s.c(), &request{method: http.MethodGet, path: p, query: opt, opts: opts})
 }
 
 // GetToken returns one active token of a controller, without its secret; a
-// revoked or rotated-away token is 404 (GET /runner_controllers/:id/tokens/:token_id).
+// revoked or rotated-away token is 404 (ErrNotFound).
+//
+// GitLab API docs: https://docs.gitlab.com/api/runner_controller_tokens/#retrieve-a-single-runner-controller-token
+//
+//	GET /runner_controllers/:id/tokens/:token_id
 func (s *RunnerControllersService) GetToken(ctx context.Context, id, tokenID int64, opts ...RequestOption) (*RunnerControllerToken, *Response, error) {
 	p, err := controllerTokenPath(id, tokenID, "")
 	if err != nil {
 		return nil, nil, err
 	}
-	return doJSON[*RunnerControllerToken](ctx, s.client, &request{method: http.MethodGet, path: p, opts: opts})
+	return doJSON[*RunnerControllerToken](ctx, s.c(), &request{method: http.MethodGet, path: p, opts: opts})
 }
 
-// CreateRunnerControllerTokenOptions describes a new controller token.
+// CreateRunnerControllerTokenOptions are the optional settings of
+// RunnerControllers.CreateToken; nil creates a token without a description.
 type CreateRunnerControllerTokenOptions struct {
+	// Description is a free-form description (at most 1024 characters).
 	Description *string `json:"description,omitempty"`
 }
 
 // CreateToken mints a controller token; the answer is the only time its
-// secret Token is shown (POST /runner_controllers/:id/tokens).
+// secret Token is shown. Not retried on a lost answer: a replay would mint
+// a second token.
+//
+// GitLab API docs: https://docs.gitlab.com/api/runner_controller_tokens/#create-a-runner-controller-token
+//
+//	POST /runner_controllers/:id/tokens
 func (s *RunnerControllersService) CreateToken(ctx context.Context, id int64, opt *CreateRunnerControllerTokenOptions, opts ...RequestOption) (*RunnerControllerToken, *Response, error) {
 	p, err := controllerPath(id, "/tokens")
 	if err != nil {
@@ -170,56 +214,77 @@ func (s *RunnerControllersService) CreateToken(ctx context.Context, id int64, op
 	if opt == nil {
 		opt = &CreateRunnerControllerTokenOptions{}
 	}
-	return doJSON[*RunnerControllerToken](ctx, s.client, &request{method: http.MethodPost, path: p, body: opt, opts: opts})
+	return doJSON[*RunnerControllerToken](ctx, s.c(), &request{method: http.MethodPost, path: p, body: opt, opts: opts})
 }
 
 // RotateToken replaces a controller token with a new one that has a new ID
 // and secret; the old ID is revoked at once and becomes 404. Not retried on
-// failure: a replay would rotate twice (POST /runner_controllers/:id/tokens/:token_id/rotate).
+// failure: a replay would rotate twice.
+//
+// GitLab API docs: https://docs.gitlab.com/api/runner_controller_tokens/#rotate-a-runner-controller-token
+//
+//	POST /runner_controllers/:id/tokens/:token_id/rotate
 func (s *RunnerControllersService) RotateToken(ctx context.Context, id, tokenID int64, opts ...RequestOption) (*RunnerControllerToken, *Response, error) {
 	p, err := controllerTokenPath(id, tokenID, "/rotate")
 	if err != nil {
 		return nil, nil, err
 	}
-	return doJSON[*RunnerControllerToken](ctx, s.client, &request{method: http.MethodPost, path: p, opts: opts})
+	return doJSON[*RunnerControllerToken](ctx, s.c(), &request{method: http.MethodPost, path: p, opts: opts})
 }
 
-// RevokeToken revokes a controller token; it then vanishes from lists (DELETE /runner_controllers/:id/tokens/:token_id).
+// RevokeToken revokes a controller token; it then vanishes from ListTokens
+// and GetToken answers 404.
+//
+// GitLab API docs: https://docs.gitlab.com/api/runner_controller_tokens/#revoke-a-runner-controller-token
+//
+//	DELETE /runner_controllers/:id/tokens/:token_id
 func (s *RunnerControllersService) RevokeToken(ctx context.Context, id, tokenID int64, opts ...RequestOption) (*Response, error) {
 	p, err := controllerTokenPath(id, tokenID, "")
 	if err != nil {
 		return nil, err
 	}
-	return s.client.send(ctx, &request{method: http.MethodDelete, path: p, opts: opts}, nil)
+	return s.c().send(ctx, &request{method: http.MethodDelete, path: p, opts: opts}, nil)
 }
 
-// ListScopes returns where a controller applies; not paginated (GET /runner_controllers/:id/scopes).
+// ListScopes returns where a controller applies; not paginated.
+//
+// GitLab API docs: https://docs.gitlab.com/api/runner_controllers/#list-all-scopes-for-a-runner-controller
+//
+//	GET /runner_controllers/:id/scopes
 func (s *RunnerControllersService) ListScopes(ctx context.Context, id int64, opts ...RequestOption) (*RunnerControllerScopes, *Response, error) {
 	p, err := controllerPath(id, "/scopes")
 	if err != nil {
 		return nil, nil, err
 	}
-	return doJSON[*RunnerControllerScopes](ctx, s.client, &request{method: http.MethodGet, path: p, opts: opts})
+	return doJSON[*RunnerControllerScopes](ctx, s.c(), &request{method: http.MethodGet, path: p, opts: opts})
 }
 
-// AddInstanceScope makes a controller apply to the whole instance; 409 if it
-// already does or has runner scopes (POST /runner_controllers/:id/scopes/instance).
+// AddInstanceScope makes a controller apply to the whole instance; 409
+// (ErrConflict) if it already does or has runner scopes.
+//
+// GitLab API docs: https://docs.gitlab.com/api/runner_controllers/#add-instance-scope
+//
+//	POST /runner_controllers/:id/scopes/instance
 func (s *RunnerControllersService) AddInstanceScope(ctx context.Context, id int64, opts ...RequestOption) (*RunnerControllerInstanceScoping, *Response, error) {
 	p, err := controllerPath(id, "/scopes/instance")
 	if err != nil {
 		return nil, nil, err
 	}
-	return doJSON[*RunnerControllerInstanceScoping](ctx, s.client, &request{method: http.MethodPost, path: p, opts: opts})
+	return doJSON[*RunnerControllerInstanceScoping](ctx, s.c(), &request{method: http.MethodPost, path: p, opts: opts})
 }
 
 // RemoveInstanceScope removes a controller's instance scope; a 204 also when
-// there was none (DELETE /runner_controllers/:id/scopes/instance).
+// there was none.
+//
+// GitLab API docs: https://docs.gitlab.com/api/runner_controllers/#remove-instance-scope
+//
+//	DELETE /runner_controllers/:id/scopes/instance
 func (s *RunnerControllersService) RemoveInstanceScope(ctx context.Context, id int64, opts ...RequestOption) (*Response, error) {
 	p, err := controllerPath(id, "/scopes/instance")
 	if err != nil {
 		return nil, err
 	}
-	return s.client.send(ctx, &request{method: http.MethodDelete, path: p, opts: opts}, nil)
+	return s.c().send(ctx, &request{method: http.MethodDelete, path: p, opts: opts}, nil)
 }
 
 // runnerScopePath returns the scope path of one runner after checking both IDs.
@@ -234,23 +299,40 @@ func runnerScopePath(id, runnerID int64) (string, error) {
 	return p + strconv.FormatInt(runnerID, 10), nil
 }
 
-// AddRunnerScope makes a controller apply to one instance runner; 422 for a
-// group or project runner, 409 if the controller is instance-scoped or
-// already has this runner (POST /runner_controllers/:id/scopes/runners/:runner_id).
+// AddRunnerScope makes a controller apply to one instance runner; 422
+// (ErrUnprocessable) for a group or project runner, 409 (ErrConflict) if the
+// controller is instance-scoped or already has this runner. GitLab 18.10 or newer.
+//
+// GitLab API docs: https://docs.gitlab.com/api/runner_controllers/#add-runner-scope
+//
+//	POST /runner_controllers/:id/scopes/runners/:runner_id
 func (s *RunnerControllersService) AddRunnerScope(ctx context.Context, id, runnerID int64, opts ...RequestOption) (*RunnerControllerRunnerScoping, *Response, error) {
 	p, err := runnerScopePath(id, runnerID)
 	if err != nil {
 		return nil, nil, err
 	}
-	return doJSON[*RunnerControllerRunnerScoping](ctx, s.client, &request{method: http.MethodPost, path: p, opts: opts})
+	return doJSON[*RunnerControllerRunnerScoping](ctx, s.c(), &request{method: http.MethodPost, path: p, opts: opts})
 }
 
 // RemoveRunnerScope removes one runner from a controller's scopes; a 204 also
-// when it was not scoped (DELETE /runner_controllers/:id/scopes/runners/:runner_id).
+// when it was not scoped. GitLab 18.10 or newer.
+//
+// GitLab API docs: https://docs.gitlab.com/api/runner_controllers/#remove-runner-scope
+//
+//	DELETE /runner_controllers/:id/scopes/runners/:runner_id
 func (s *RunnerControllersService) RemoveRunnerScope(ctx context.Context, id, runnerID int64, opts ...RequestOption) (*Response, error) {
 	p, err := runnerScopePath(id, runnerID)
 	if err != nil {
 		return nil, err
 	}
-	return s.client.send(ctx, &request{method: http.MethodDelete, path: p, opts: opts}, nil)
+	return s.c().send(ctx, &request{method: http.MethodDelete, path: p, opts: opts}, nil)
+}
+
+// c is the service's client; nil for a nil service (a zero Client's), which
+// the request path answers with ErrInvalidInput.
+func (s *RunnerControllersService) c() *Client {
+	if s == nil {
+		return nil
+	}
+	return s.client
 }

@@ -129,9 +129,10 @@ func TestRunnersServiceHasEveryDesignMethod(t *testing.T) {
 		"Get", "List", "ListAll", "ListGroupRunners", "ListJobs", "ListManagers", "ListProjectRunners",
 		"ListProjects", "Pause", "Register", "ResetAuthenticationToken", "ResetAuthenticationTokenWithToken",
 		"ResetGroupRegistrationToken", "ResetInstanceRegistrationToken", "ResetProjectRegistrationToken",
-		"Unpause", "Update", "Verify",
+		"Unpause", "Update", "Verify", "DiscoverJobRouter",
 	}
-	require.Len(t, want, 24)
+	sort.Strings(want)
+	require.Len(t, want, 25)
 	typ := reflect.TypeOf(&RunnersService{})
 	var got []string
 	for i := 0; i < typ.NumMethod(); i++ {
@@ -151,15 +152,7 @@ func TestRunnersList(t *testing.T) {
 		"X-Page": {"2"}, "X-Per-Page": {"50"}, "X-Next-Page": {""}, "X-Prev-Page": {"1"},
 		"X-Total": {"52"}, "X-Total-Pages": {"2"},
 	})
-	runners, resp, err := ts.Client.Runners.List(context.Background(), &ListRunnersOptions{
-		ListOptions:   ListOptions{Page: 2, PerPage: 50},
-		Type:          Ptr(RunnerTypeProject),
-		Status:        Ptr(RunnerStatusOnline),
-		Paused:        Ptr(false),
-		TagList:       []string{"ruby", "mysql"},
-		VersionPrefix: Ptr("17.1."),
-		Scope:         Ptr("active"),
-	})
+	runners, resp, err := ts.Client.Runners.List(context.Background(), &ListRunnersOptions{RunnerFilter: RunnerFilter{Type: Ptr(RunnerTypeProject), Status: Ptr(RunnerStatusOnline), Paused: Ptr(false), TagList: []string{"ruby", "mysql"}, VersionPrefix: Ptr("17.1.")}, ListOptions: ListOptions{Page: 2, PerPage: 50}, Scope: Ptr(ListScopeActive)})
 	require.NoError(t, err)
 	rnCheck(t, ts, rnWant{method: http.MethodGet, path: "runners", query: url.Values{
 		"page": {"2"}, "per_page": {"50"}, "type": {"project_type"}, "status": {"online"},
@@ -187,7 +180,7 @@ func TestRunnersListWithoutOptionsSendsNoQuery(t *testing.T) {
 func TestRunnersListNewestShape(t *testing.T) {
 	ts := newTestServer(t)
 	rnServe(t, ts, http.StatusOK, "list_newest.json", nil)
-	runners, _, err := ts.Client.Runners.List(context.Background(), &ListRunnersOptions{Paused: Ptr(true)})
+	runners, _, err := ts.Client.Runners.List(context.Background(), &ListRunnersOptions{RunnerFilter: RunnerFilter{Paused: Ptr(true)}})
 	require.NoError(t, err)
 	rnCheck(t, ts, rnWant{method: http.MethodGet, path: "runners", query: url.Values{"paused": {"true"}}})
 	want := []*Runner{
@@ -213,14 +206,7 @@ func TestRunnersListNewestShape(t *testing.T) {
 func TestRunnersListAll(t *testing.T) {
 	ts := newTestServer(t)
 	rnServe(t, ts, http.StatusOK, "list_all.json", nil)
-	runners, _, err := ts.Client.Runners.ListAll(context.Background(), &ListRunnersOptions{
-		ListOptions: ListOptions{PerPage: 100},
-		Type:        Ptr(RunnerTypeInstance),
-		Status:      Ptr(RunnerStatusStale),
-		Paused:      Ptr(true),
-		TagList:     []string{"docker"},
-		Scope:       Ptr("shared"),
-	})
+	runners, _, err := ts.Client.Runners.ListAll(context.Background(), &ListRunnersOptions{RunnerFilter: RunnerFilter{Type: Ptr(RunnerTypeInstance), Status: Ptr(RunnerStatusStale), Paused: Ptr(true), TagList: []string{"docker"}}, ListOptions: ListOptions{PerPage: 100}, Scope: Ptr(ListScopeShared)})
 	require.NoError(t, err)
 	rnCheck(t, ts, rnWant{method: http.MethodGet, path: "runners/all", query: url.Values{
 		"per_page": {"100"}, "type": {"instance_type"}, "status": {"stale"}, "paused": {"true"},
@@ -241,7 +227,7 @@ func TestRunnersListAll(t *testing.T) {
 func TestRunnersGet(t *testing.T) {
 	ts := newTestServer(t)
 	rnServe(t, ts, http.StatusOK, "get.json", nil)
-	got, resp, err := ts.Client.Runners.Get(context.Background(), 6)
+	got, resp, err := ts.Client.Runners.Get(context.Background(), 6, nil)
 	require.NoError(t, err)
 	rnCheck(t, ts, rnWant{method: http.MethodGet, path: "runners/6"})
 	want := &RunnerDetails{
@@ -257,7 +243,7 @@ func TestRunnersGet(t *testing.T) {
 func TestRunnersGetNewestShapeWithProjectsAndGroups(t *testing.T) {
 	ts := newTestServer(t)
 	rnServe(t, ts, http.StatusOK, "get_newest.json", nil)
-	got, _, err := ts.Client.Runners.Get(context.Background(), 24)
+	got, _, err := ts.Client.Runners.Get(context.Background(), 24, nil)
 	require.NoError(t, err)
 	rnCheck(t, ts, rnWant{method: http.MethodGet, path: "runners/24"})
 	want := &RunnerDetails{
@@ -311,7 +297,7 @@ func TestRunnersGetNewestShapeWithProjectsAndGroups(t *testing.T) {
 func TestRunnersGetWithoutProjects(t *testing.T) {
 	ts := newTestServer(t)
 	rnServe(t, ts, http.StatusOK, "pause.json", nil)
-	_, _, err := ts.Client.Runners.Get(context.Background(), 6, WithQuery("include_projects", "false"))
+	_, _, err := ts.Client.Runners.Get(context.Background(), 6, &GetRunnerOptions{IncludeProjects: Ptr(false)})
 	require.NoError(t, err)
 	rnCheck(t, ts, rnWant{method: http.MethodGet, path: "runners/6", query: url.Values{"include_projects": {"false"}}})
 }
@@ -464,7 +450,8 @@ func TestRunnersListJobs(t *testing.T) {
 				Bio: "SRE", Location: "Lisbon", PublicEmail: "maria@example.com", Linkedin: "maria-silva",
 				Discord: "maria#1234", WebsiteURL: "https://maria.example.com", Organization: "Acme",
 				JobTitle: "Site Reliability Engineer", Pronouns: "she/her",
-				WorkInformation: "Site Reliability Engineer at Acme", LocalTime: "10:04 AM"},
+				WorkInformation: "Site Reliability Engineer at Acme", LocalTime: "10:04 AM",
+				GitHub: "maria-gh", Followers: 12, Following: 3, IsFollowed: Ptr(false)},
 			Commit: &Commit{
 				ID: "e83c5163316f89bfbde7d9ab23ca2e25604af290", ShortID: "e83c5163", Title: "Release v2.4.0",
 				Message:    "Release v2.4.0\n\nChangelog: added\n",
@@ -472,6 +459,7 @@ func TestRunnersListJobs(t *testing.T) {
 				AuthorName: "Maria Silva", AuthorEmail: "maria@example.com", AuthoredDate: rnTime("2025-07-15T08:58:00.000Z"),
 				CommitterName: "Maria Silva", CommitterEmail: "maria@example.com",
 				CommittedDate: rnTime("2025-07-15T08:58:30.000Z"), CreatedAt: rnTime("2025-07-15T08:59:00.000Z"),
+				Trailers: map[string]string{"Changelog": "added"}, ExtendedTrailers: map[string][]string{"Changelog": {"added"}},
 				WebURL: "https://gitlab.example.com/acme/infra/platform/-/commit/e83c5163316f89bfbde7d9ab23ca2e25604af290",
 			},
 			Pipeline: &Pipeline{ID: 555, IID: 77, ProjectID: 101, SHA: "e83c5163316f89bfbde7d9ab23ca2e25604af290",
@@ -605,15 +593,7 @@ func TestRunnersListProjectRunners(t *testing.T) {
 	ts := newTestServer(t)
 	rnServe(t, ts, http.StatusOK, "project_runners.json", nil)
 	got, _, err := ts.Client.Runners.ListProjectRunners(context.Background(), ProjectPath("group/sub/project"),
-		&ListProjectRunnersOptions{
-			ListOptions:   ListOptions{Page: 1, PerPage: 20},
-			Type:          Ptr(RunnerTypeProject),
-			Status:        Ptr(RunnerStatusOffline),
-			Paused:        Ptr(false),
-			TagList:       []string{"tag1", "tag2"},
-			VersionPrefix: Ptr("18."),
-			Scope:         Ptr("specific"),
-		})
+		&ListProjectRunnersOptions{RunnerFilter: RunnerFilter{Type: Ptr(RunnerTypeProject), Status: Ptr(RunnerStatusOffline), Paused: Ptr(false), TagList: []string{"tag1", "tag2"}, VersionPrefix: Ptr("18.")}, ListOptions: ListOptions{Page: 1, PerPage: 20}, Scope: Ptr(ListScopeSpecific)})
 	require.NoError(t, err)
 	rnCheck(t, ts, rnWant{method: http.MethodGet, path: "projects/group%2Fsub%2Fproject/runners", query: url.Values{
 		"page": {"1"}, "per_page": {"20"}, "type": {"project_type"}, "status": {"offline"}, "paused": {"false"},
@@ -661,14 +641,7 @@ func TestRunnersListGroupRunners(t *testing.T) {
 	ts := newTestServer(t)
 	rnServe(t, ts, http.StatusOK, "group_runners.json", nil)
 	got, _, err := ts.Client.Runners.ListGroupRunners(context.Background(), GroupPath("acme/infra"),
-		&ListGroupRunnersOptions{
-			ListOptions:   ListOptions{PerPage: 3},
-			Type:          Ptr(RunnerTypeGroup),
-			Status:        Ptr(RunnerStatusNeverContacted),
-			Paused:        Ptr(false),
-			TagList:       []string{"tag1", "tag2"},
-			VersionPrefix: Ptr("17"),
-		})
+		&ListGroupRunnersOptions{RunnerFilter: RunnerFilter{Type: Ptr(RunnerTypeGroup), Status: Ptr(RunnerStatusNeverContacted), Paused: Ptr(false), TagList: []string{"tag1", "tag2"}, VersionPrefix: Ptr("17")}, ListOptions: ListOptions{PerPage: 3}})
 	require.NoError(t, err)
 	rnCheck(t, ts, rnWant{method: http.MethodGet, path: "groups/acme%2Finfra/runners", query: url.Values{
 		"per_page": {"3"}, "type": {"group_type"}, "status": {"never_contacted"}, "paused": {"false"},
@@ -690,8 +663,7 @@ func TestRunnersRegister(t *testing.T) {
 	const regToken = "GR1348941aB3cD5eF7gH9jK1mN3"
 	ts := newTestServer(t)
 	rnServe(t, ts, http.StatusCreated, "register.json", nil)
-	got, resp, err := ts.Client.Runners.Register(context.Background(), &RegisterRunnerOptions{
-		Token:       regToken,
+	got, resp, err := ts.Client.Runners.Register(context.Background(), regToken, &RegisterRunnerOptions{
 		Description: Ptr("test-1-20150125-test"),
 		Info: &RunnerInfo{Name: Ptr("gitlab-runner"), Version: Ptr("18.2.1"), Revision: Ptr("cc489270"),
 			Platform: Ptr("linux"), Architecture: Ptr("amd64")},
@@ -720,7 +692,7 @@ func TestRunnersRegisterGone(t *testing.T) {
 	ts.Mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		serveJSON(w, http.StatusGone, []byte(`{"message":"410 Gone - runner registration disallowed"}`))
 	})
-	_, _, err := ts.Client.Runners.Register(context.Background(), &RegisterRunnerOptions{Token: "GR1348941abcdefghijkl"})
+	_, _, err := ts.Client.Runners.Register(context.Background(), "GR1348941abcdefghijkl", nil)
 	require.ErrorIs(t, err, ErrGone)
 	assert.Contains(t, err.Error(), "410 Gone - runner registration disallowed")
 }
@@ -728,9 +700,7 @@ func TestRunnersRegisterGone(t *testing.T) {
 func TestRunnersCreate(t *testing.T) {
 	ts := newTestServer(t)
 	rnServe(t, ts, http.StatusCreated, "create.json", nil)
-	got, resp, err := ts.Client.Runners.Create(context.Background(), &CreateRunnerOptions{
-		RunnerType:            RunnerTypeGroup,
-		GroupID:               Ptr(int64(55)),
+	got, resp, err := ts.Client.Runners.Create(context.Background(), GroupRunnerOwner(55), &CreateRunnerOptions{
 		Description:           Ptr("infra autoscaler"),
 		MaintenanceNote:       Ptr("owned by team infra"),
 		Paused:                Ptr(false),
@@ -755,10 +725,10 @@ func TestRunnersCreate(t *testing.T) {
 func TestRunnersCreateProjectAndInstanceRunners(t *testing.T) {
 	ts := newTestServer(t)
 	rnServe(t, ts, http.StatusCreated, "create.json", nil)
-	_, _, err := ts.Client.Runners.Create(context.Background(), &CreateRunnerOptions{RunnerType: RunnerTypeProject, ProjectID: Ptr(int64(101))})
+	_, _, err := ts.Client.Runners.Create(context.Background(), ProjectRunnerOwner(101), nil)
 	require.NoError(t, err)
 	requireJSONEq(t, `{"runner_type":"project_type","project_id":101}`, ts.LastRequest(t).Body)
-	_, _, err = ts.Client.Runners.Create(context.Background(), &CreateRunnerOptions{RunnerType: RunnerTypeInstance})
+	_, _, err = ts.Client.Runners.Create(context.Background(), InstanceRunnerOwner(), nil)
 	require.NoError(t, err)
 	requireJSONEq(t, `{"runner_type":"instance_type"}`, ts.LastRequest(t).Body)
 }
@@ -767,7 +737,7 @@ func TestRunnersVerify(t *testing.T) {
 	const tok = "glrt-6337ff461c94fd3fa32ba3b1ff4125"
 	ts := newTestServer(t)
 	rnServe(t, ts, http.StatusOK, "verify.json", nil)
-	got, resp, err := ts.Client.Runners.Verify(context.Background(), &VerifyRunnerOptions{Token: tok, SystemID: Ptr("s_89e5e9956577")})
+	got, resp, err := ts.Client.Runners.Verify(context.Background(), tok, &VerifyRunnerOptions{SystemID: Ptr("s_89e5e9956577")})
 	require.NoError(t, err)
 	rnCheck(t, ts, rnWant{method: http.MethodPost, path: "runners/verify", runnerToken: tok,
 		body: `{"token":"` + tok + `","system_id":"s_89e5e9956577"}`})
@@ -787,8 +757,6 @@ func TestRunnersVerifyLegacyPlainText200(t *testing.T) {
 		{"text 200 with newline", "text/plain; charset=utf-8", "200\n"},
 		{"json 200", "application/json", "200"},
 		{"empty body", "text/plain", ""},
-		{"other text", "text/plain", "OK"},
-		{"json null", "application/json", "null"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			const tok = "6337ff461c94fd3fa32ba3b1ff4125"
@@ -797,7 +765,7 @@ func TestRunnersVerifyLegacyPlainText200(t *testing.T) {
 				w.Header().Set("Content-Type", tc.contentType)
 				_, _ = w.Write([]byte(tc.body))
 			})
-			got, resp, err := ts.Client.Runners.Verify(context.Background(), &VerifyRunnerOptions{Token: tok})
+			got, resp, err := ts.Client.Runners.Verify(context.Background(), tok, nil)
 			require.NoError(t, err)
 			rnCheck(t, ts, rnWant{method: http.MethodPost, path: "runners/verify", runnerToken: tok, body: `{"token":"` + tok + `"}`})
 			require.NotNil(t, got)
@@ -812,7 +780,7 @@ func TestRunnersVerifyInvalidToken(t *testing.T) {
 	ts.Mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		serveJSON(w, http.StatusForbidden, []byte(`{"message":"403 Forbidden"}`))
 	})
-	_, _, err := ts.Client.Runners.Verify(context.Background(), &VerifyRunnerOptions{Token: "glrt-wrongwrongwrong"})
+	_, _, err := ts.Client.Runners.Verify(context.Background(), "glrt-wrongwrongwrong", nil)
 	require.ErrorIs(t, err, ErrForbidden)
 	assert.NotErrorIs(t, err, ErrUnauthorized)
 }
@@ -822,7 +790,7 @@ func TestRunnersVerifyMalformedJSONObject(t *testing.T) {
 	ts.Mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		serveJSON(w, http.StatusOK, []byte(`{"id": 12345, "token": `))
 	})
-	_, _, err := ts.Client.Runners.Verify(context.Background(), &VerifyRunnerOptions{Token: "glrt-abcdefghijkl"})
+	_, _, err := ts.Client.Runners.Verify(context.Background(), "glrt-abcdefghijkl", nil)
 	var de *DecodeError
 	require.ErrorAs(t, err, &de)
 	assert.ErrorIs(t, err, ErrInvalidResponse)
@@ -885,7 +853,6 @@ func TestRunnersValidation(t *testing.T) {
 	type call func(ctx context.Context, r *RunnersService) error
 	first := func(_ any, _ *Response, err error) error { return err }
 	only := func(_ *Response, err error) error { return err }
-	bad := func(s string) *string { return &s }
 
 	cases := []struct {
 		name  string
@@ -893,8 +860,8 @@ func TestRunnersValidation(t *testing.T) {
 		call  call
 	}{
 		// id <= 0 on every id-taking method.
-		{"Get id 0", "id", func(ctx context.Context, r *RunnersService) error { return first(r.Get(ctx, 0)) }},
-		{"Get id -1", "id", func(ctx context.Context, r *RunnersService) error { return first(r.Get(ctx, -1)) }},
+		{"Get id 0", "id", func(ctx context.Context, r *RunnersService) error { return first(r.Get(ctx, 0, nil)) }},
+		{"Get id -1", "id", func(ctx context.Context, r *RunnersService) error { return first(r.Get(ctx, -1, nil)) }},
 		{"Update id 0", "id", func(ctx context.Context, r *RunnersService) error {
 			return first(r.Update(ctx, 0, &UpdateRunnerOptions{Paused: Ptr(true)}))
 		}},
@@ -913,11 +880,11 @@ func TestRunnersValidation(t *testing.T) {
 		{"DisableProjectRunner runnerID -1", "runnerID", func(ctx context.Context, r *RunnersService) error {
 			return only(r.DisableProjectRunner(ctx, ProjectID(9), -1))
 		}},
-		{"Create GroupID 0", "CreateRunnerOptions.GroupID", func(ctx context.Context, r *RunnersService) error {
-			return first(r.Create(ctx, &CreateRunnerOptions{RunnerType: RunnerTypeGroup, GroupID: Ptr(int64(0))}))
+		{"Create GroupID 0", "owner.ID", func(ctx context.Context, r *RunnersService) error {
+			return first(r.Create(ctx, GroupRunnerOwner(0), nil))
 		}},
-		{"Create ProjectID -1", "CreateRunnerOptions.ProjectID", func(ctx context.Context, r *RunnersService) error {
-			return first(r.Create(ctx, &CreateRunnerOptions{RunnerType: RunnerTypeProject, ProjectID: Ptr(int64(-1))}))
+		{"Create ProjectID -1", "owner.ID", func(ctx context.Context, r *RunnersService) error {
+			return first(r.Create(ctx, ProjectRunnerOwner(-1), nil))
 		}},
 		{"ListProjectRunners ProjectID 0", "project", func(ctx context.Context, r *RunnersService) error {
 			return first(r.ListProjectRunners(ctx, ProjectID(0), nil))
@@ -927,11 +894,17 @@ func TestRunnersValidation(t *testing.T) {
 		}},
 
 		// Empty tokens.
-		{"Register empty token", "RegisterRunnerOptions.Token", func(ctx context.Context, r *RunnersService) error {
-			return first(r.Register(ctx, &RegisterRunnerOptions{Description: Ptr("x")}))
+		{"Register empty token", "registrationToken", func(ctx context.Context, r *RunnersService) error {
+			return first(r.Register(ctx, "", &RegisterRunnerOptions{Description: Ptr("x")}))
 		}},
-		{"Verify empty token", "VerifyRunnerOptions.Token", func(ctx context.Context, r *RunnersService) error {
-			return first(r.Verify(ctx, &VerifyRunnerOptions{SystemID: Ptr("s_1")}))
+		{"Verify empty token", "runnerToken", func(ctx context.Context, r *RunnersService) error {
+			return first(r.Verify(ctx, "", &VerifyRunnerOptions{SystemID: Ptr("s_1")}))
+		}},
+		{"Verify empty SystemID", "VerifyRunnerOptions.SystemID", func(ctx context.Context, r *RunnersService) error {
+			return first(r.Verify(ctx, "glrt-abcdefghijkl", &VerifyRunnerOptions{SystemID: Ptr("")}))
+		}},
+		{"DiscoverJobRouter empty token", "runnerToken", func(ctx context.Context, r *RunnersService) error {
+			return first(r.DiscoverJobRouter(ctx, ""))
 		}},
 		{"DeleteByToken empty token", "authToken", func(ctx context.Context, r *RunnersService) error {
 			return only(r.DeleteByToken(ctx, ""))
@@ -946,65 +919,53 @@ func TestRunnersValidation(t *testing.T) {
 			return first(r.ResetAuthenticationTokenWithToken(ctx, ""))
 		}},
 
-		// Missing option structs.
-		{"Register nil options", "RegisterRunnerOptions", func(ctx context.Context, r *RunnersService) error {
-			return first(r.Register(ctx, nil))
-		}},
-		{"Verify nil options", "VerifyRunnerOptions", func(ctx context.Context, r *RunnersService) error {
-			return first(r.Verify(ctx, nil))
-		}},
-		{"Create nil options", "CreateRunnerOptions", func(ctx context.Context, r *RunnersService) error {
-			return first(r.Create(ctx, nil))
-		}},
+		// Update must change something: nil and an empty struct are refused alike.
 		{"Update nil options", "UpdateRunnerOptions", func(ctx context.Context, r *RunnersService) error {
 			return first(r.Update(ctx, 6, nil))
 		}},
 
 		// Invalid enum values.
 		{"List Type", "ListRunnersOptions.Type", func(ctx context.Context, r *RunnersService) error {
-			return first(r.List(ctx, &ListRunnersOptions{Type: Ptr(RunnerType("shared"))}))
+			return first(r.List(ctx, &ListRunnersOptions{RunnerFilter: RunnerFilter{Type: Ptr(RunnerType("shared"))}}))
 		}},
 		{"List Status", "ListRunnersOptions.Status", func(ctx context.Context, r *RunnersService) error {
-			return first(r.List(ctx, &ListRunnersOptions{Status: Ptr(RunnerStatus("busy"))}))
+			return first(r.List(ctx, &ListRunnersOptions{RunnerFilter: RunnerFilter{Status: Ptr(RunnerStatus("busy"))}}))
 		}},
 		{"ListAll Type", "ListRunnersOptions.Type", func(ctx context.Context, r *RunnersService) error {
-			return first(r.ListAll(ctx, &ListRunnersOptions{Type: Ptr(RunnerType("instance"))}))
+			return first(r.ListAll(ctx, &ListRunnersOptions{RunnerFilter: RunnerFilter{Type: Ptr(RunnerType("instance"))}}))
 		}},
 		{"ListProjectRunners Status", "ListProjectRunnersOptions.Status", func(ctx context.Context, r *RunnersService) error {
-			return first(r.ListProjectRunners(ctx, ProjectID(9), &ListProjectRunnersOptions{Status: Ptr(RunnerStatus("ONLINE"))}))
+			return first(r.ListProjectRunners(ctx, ProjectID(9), &ListProjectRunnersOptions{RunnerFilter: RunnerFilter{Status: Ptr(RunnerStatus("ONLINE"))}}))
 		}},
 		{"ListGroupRunners Type", "ListGroupRunnersOptions.Type", func(ctx context.Context, r *RunnersService) error {
-			return first(r.ListGroupRunners(ctx, GroupID(9), &ListGroupRunnersOptions{Type: Ptr(RunnerType(""))}))
+			return first(r.ListGroupRunners(ctx, GroupID(9), &ListGroupRunnersOptions{RunnerFilter: RunnerFilter{Type: Ptr(RunnerType(""))}}))
 		}},
 		{"Update AccessLevel", "UpdateRunnerOptions.AccessLevel", func(ctx context.Context, r *RunnersService) error {
 			return first(r.Update(ctx, 6, &UpdateRunnerOptions{AccessLevel: Ptr(AccessLevel("protected"))}))
 		}},
 		{"Register AccessLevel", "RegisterRunnerOptions.AccessLevel", func(ctx context.Context, r *RunnersService) error {
-			return first(r.Register(ctx, &RegisterRunnerOptions{Token: "GR1348941abcdefgh", AccessLevel: Ptr(AccessLevel("all"))}))
+			return first(r.Register(ctx, "GR1348941abcdefgh", &RegisterRunnerOptions{AccessLevel: Ptr(AccessLevel("all"))}))
 		}},
 		{"Create AccessLevel", "CreateRunnerOptions.AccessLevel", func(ctx context.Context, r *RunnersService) error {
-			return first(r.Create(ctx, &CreateRunnerOptions{RunnerType: RunnerTypeInstance, AccessLevel: Ptr(AccessLevel("none"))}))
+			return first(r.Create(ctx, InstanceRunnerOwner(), &CreateRunnerOptions{AccessLevel: Ptr(AccessLevel("none"))}))
 		}},
-		{"Create RunnerType empty", "CreateRunnerOptions.RunnerType", func(ctx context.Context, r *RunnersService) error {
-			return first(r.Create(ctx, &CreateRunnerOptions{}))
-		}},
-		{"Create RunnerType unknown", "CreateRunnerOptions.RunnerType", func(ctx context.Context, r *RunnersService) error {
-			return first(r.Create(ctx, &CreateRunnerOptions{RunnerType: "specific"}))
+		{"Create zero owner", "owner", func(ctx context.Context, r *RunnersService) error {
+			return first(r.Create(ctx, RunnerOwner{}, nil))
 		}},
 		{"ListJobs Status", "ListRunnerJobsOptions.Status", func(ctx context.Context, r *RunnersService) error {
 			return first(r.ListJobs(ctx, 1, &ListRunnerJobsOptions{Status: Ptr(JobStatus("done"))}))
 		}},
 		{"ListJobs OrderBy", "ListRunnerJobsOptions.OrderBy", func(ctx context.Context, r *RunnersService) error {
-			return first(r.ListJobs(ctx, 1, &ListRunnerJobsOptions{OrderBy: bad("created_at")}))
+			return first(r.ListJobs(ctx, 1, &ListRunnerJobsOptions{OrderBy: Ptr(JobOrderBy("created_at"))}))
 		}},
 		{"ListJobs Sort", "ListRunnerJobsOptions.Sort", func(ctx context.Context, r *RunnersService) error {
-			return first(r.ListJobs(ctx, 1, &ListRunnerJobsOptions{OrderBy: Ptr(OrderByID), Sort: bad("ascending")}))
+			return first(r.ListJobs(ctx, 1, &ListRunnerJobsOptions{OrderBy: Ptr(OrderByID), Sort: Ptr(SortOrder("ascending"))}))
 		}},
 		{"ListJobs Sort without OrderBy", "ListRunnerJobsOptions.Sort", func(ctx context.Context, r *RunnersService) error {
 			return first(r.ListJobs(ctx, 1, &ListRunnerJobsOptions{Sort: Ptr(SortAsc)}))
 		}},
 		{"ListJobs Pagination", "ListRunnerJobsOptions.Pagination", func(ctx context.Context, r *RunnersService) error {
-			return first(r.ListJobs(ctx, 1, &ListRunnerJobsOptions{Pagination: bad("offset")}))
+			return first(r.ListJobs(ctx, 1, &ListRunnerJobsOptions{Pagination: Ptr(PaginationMode("pages"))}))
 		}},
 		{"ListJobs keyset ascending", "ListRunnerJobsOptions.Sort", func(ctx context.Context, r *RunnersService) error {
 			return first(r.ListJobs(ctx, 1, &ListRunnerJobsOptions{Pagination: Ptr(PaginationKeyset), OrderBy: Ptr(OrderByID), Sort: Ptr(SortAsc)}))
@@ -1013,7 +974,7 @@ func TestRunnersValidation(t *testing.T) {
 			return first(r.ListJobs(ctx, 1, &ListRunnerJobsOptions{Pagination: Ptr(PaginationKeyset), ListOptions: ListOptions{Page: 2}}))
 		}},
 		{"ListJobs Cursor without keyset", "ListRunnerJobsOptions.Cursor", func(ctx context.Context, r *RunnersService) error {
-			return first(r.ListJobs(ctx, 1, &ListRunnerJobsOptions{Cursor: bad("abc")}))
+			return first(r.ListJobs(ctx, 1, &ListRunnerJobsOptions{Cursor: Ptr("abc")}))
 		}},
 
 		// Mutually exclusive and at-least-one rules.
@@ -1021,24 +982,18 @@ func TestRunnersValidation(t *testing.T) {
 			return first(r.Update(ctx, 6, &UpdateRunnerOptions{Active: Ptr(true), Paused: Ptr(false)}))
 		}},
 		{"Register Active and Paused", "RegisterRunnerOptions.Active", func(ctx context.Context, r *RunnersService) error {
-			return first(r.Register(ctx, &RegisterRunnerOptions{Token: "GR1348941abcdefgh", Active: Ptr(false), Paused: Ptr(true)}))
+			return first(r.Register(ctx, "GR1348941abcdefgh", &RegisterRunnerOptions{Active: Ptr(false), Paused: Ptr(true)}))
 		}},
 		{"Update with no field", "UpdateRunnerOptions", func(ctx context.Context, r *RunnersService) error {
 			return first(r.Update(ctx, 6, &UpdateRunnerOptions{}))
 		}},
 
-		// Create's owner rules.
-		{"Create group_type without GroupID", "CreateRunnerOptions.GroupID", func(ctx context.Context, r *RunnersService) error {
-			return first(r.Create(ctx, &CreateRunnerOptions{RunnerType: RunnerTypeGroup}))
+		// Create's owner rules: a group or project owner needs a positive ID.
+		{"Create GroupRunnerOwner 0", "owner.ID", func(ctx context.Context, r *RunnersService) error {
+			return first(r.Create(ctx, GroupRunnerOwner(0), &CreateRunnerOptions{Description: Ptr("x")}))
 		}},
-		{"Create project_type without ProjectID", "CreateRunnerOptions.ProjectID", func(ctx context.Context, r *RunnersService) error {
-			return first(r.Create(ctx, &CreateRunnerOptions{RunnerType: RunnerTypeProject}))
-		}},
-		{"Create instance_type with ProjectID", "CreateRunnerOptions.ProjectID", func(ctx context.Context, r *RunnersService) error {
-			return first(r.Create(ctx, &CreateRunnerOptions{RunnerType: RunnerTypeInstance, ProjectID: Ptr(int64(3))}))
-		}},
-		{"Create project_type with GroupID", "CreateRunnerOptions.GroupID", func(ctx context.Context, r *RunnersService) error {
-			return first(r.Create(ctx, &CreateRunnerOptions{RunnerType: RunnerTypeProject, ProjectID: Ptr(int64(3)), GroupID: Ptr(int64(4))}))
+		{"Create ProjectRunnerOwner -3", "owner.ID", func(ctx context.Context, r *RunnersService) error {
+			return first(r.Create(ctx, ProjectRunnerOwner(-3), nil))
 		}},
 
 		// Empty project and group references.
@@ -1066,30 +1021,30 @@ func TestRunnersValidation(t *testing.T) {
 
 		// Version prefixes GitLab rejects (it requires ^[\d+.]+).
 		{"List VersionPrefix with v", "ListRunnersOptions.VersionPrefix", func(ctx context.Context, r *RunnersService) error {
-			return first(r.List(ctx, &ListRunnersOptions{VersionPrefix: Ptr("v17.1")}))
+			return first(r.List(ctx, &ListRunnersOptions{RunnerFilter: RunnerFilter{VersionPrefix: Ptr("v17.1")}}))
 		}},
 		{"List VersionPrefix empty", "ListRunnersOptions.VersionPrefix", func(ctx context.Context, r *RunnersService) error {
-			return first(r.List(ctx, &ListRunnersOptions{VersionPrefix: Ptr("")}))
+			return first(r.List(ctx, &ListRunnersOptions{RunnerFilter: RunnerFilter{VersionPrefix: Ptr("")}}))
 		}},
 		{"ListGroupRunners VersionPrefix", "ListGroupRunnersOptions.VersionPrefix", func(ctx context.Context, r *RunnersService) error {
-			return first(r.ListGroupRunners(ctx, GroupID(9), &ListGroupRunnersOptions{VersionPrefix: Ptr("latest")}))
+			return first(r.ListGroupRunners(ctx, GroupID(9), &ListGroupRunnersOptions{RunnerFilter: RunnerFilter{VersionPrefix: Ptr("latest")}}))
 		}},
 		{"ListProjectRunners VersionPrefix", "ListProjectRunnersOptions.VersionPrefix", func(ctx context.Context, r *RunnersService) error {
-			return first(r.ListProjectRunners(ctx, ProjectID(9), &ListProjectRunnersOptions{VersionPrefix: Ptr("-1")}))
+			return first(r.ListProjectRunners(ctx, ProjectID(9), &ListProjectRunnersOptions{RunnerFilter: RunnerFilter{VersionPrefix: Ptr("-1")}}))
 		}},
 
 		// Scopes: GET /runners accepts only status scopes.
 		{"List scope shared", "ListRunnersOptions.Scope", func(ctx context.Context, r *RunnersService) error {
-			return first(r.List(ctx, &ListRunnersOptions{Scope: Ptr("shared")}))
+			return first(r.List(ctx, &ListRunnersOptions{Scope: Ptr(ListScopeShared)}))
 		}},
 		{"List scope instance_type", "ListRunnersOptions.Scope", func(ctx context.Context, r *RunnersService) error {
-			return first(r.List(ctx, &ListRunnersOptions{Scope: Ptr("instance_type")}))
+			return first(r.List(ctx, &ListRunnersOptions{Scope: Ptr(ListScopeInstanceType)}))
 		}},
 		{"ListAll scope unknown", "ListRunnersOptions.Scope", func(ctx context.Context, r *RunnersService) error {
-			return first(r.ListAll(ctx, &ListRunnersOptions{Scope: Ptr("everything")}))
+			return first(r.ListAll(ctx, &ListRunnersOptions{Scope: Ptr(RunnerListScope("everything"))}))
 		}},
 		{"ListProjectRunners scope unknown", "ListProjectRunnersOptions.Scope", func(ctx context.Context, r *RunnersService) error {
-			return first(r.ListProjectRunners(ctx, ProjectID(9), &ListProjectRunnersOptions{Scope: Ptr("mine")}))
+			return first(r.ListProjectRunners(ctx, ProjectID(9), &ListProjectRunnersOptions{Scope: Ptr(RunnerListScope("mine"))}))
 		}},
 
 		// Pagination parameters.
@@ -1140,7 +1095,7 @@ func TestRunnersValidationAcceptsEveryValidValue(t *testing.T) {
 		require.NoError(t, err, "ListProjectRunners scope %q", s)
 	}
 	for _, v := range []string{"17", "17.1.", ".1", "+build", "1.2.3+abc"} {
-		_, _, err := ts.Client.Runners.List(ctx, &ListRunnersOptions{VersionPrefix: Ptr(v)})
+		_, _, err := ts.Client.Runners.List(ctx, &ListRunnersOptions{RunnerFilter: RunnerFilter{VersionPrefix: Ptr(v)}})
 		require.NoError(t, err, "version prefix %q", v)
 	}
 	for _, st := range []JobStatus{JobStatusCreated, JobStatusWaitingForResource, JobStatusPreparing,

@@ -150,15 +150,20 @@ func TestRunnerVerificationForms(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(`200`), &v))
 	assert.Equal(t, RunnerVerification{Legacy: true}, v)
 
-	for _, raw := range []string{"200", "200\n", "", "OK", "null", `"200"`} {
+	for _, raw := range []string{"200", "200\n", "", `"200"`} {
 		var r RunnerVerification
-		require.NoError(t, r.decodeRawBody([]byte(raw)), raw)
+		require.NoError(t, r.decodeRawBody(200, []byte(raw)), raw)
 		assert.Equal(t, RunnerVerification{Legacy: true}, r, raw)
 	}
+	for _, raw := range []string{"OK", "null", "<html>"} {
+		var r RunnerVerification
+		require.Error(t, r.decodeRawBody(200, []byte(raw)), raw)
+	}
 	var r RunnerVerification
-	require.NoError(t, r.decodeRawBody([]byte(` {"id":3,"token":"glrt-y"} `)))
+	require.Error(t, r.decodeRawBody(201, nil), "only a 200 may be empty")
+	require.NoError(t, r.decodeRawBody(200, []byte(` {"id":3,"token":"glrt-y"} `)))
 	assert.Equal(t, RunnerVerification{ID: 3, Token: "glrt-y"}, r)
-	assert.Error(t, r.decodeRawBody([]byte(`{"id":`)))
+	assert.Error(t, r.decodeRawBody(200, []byte(`{"id":`)))
 }
 
 func TestJobDecodeIsTolerant(t *testing.T) {
@@ -247,9 +252,13 @@ func TestOptionStructsOmitUnsetFields(t *testing.T) {
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"paused":false,"maximum_timeout":0}`, string(b), "set zero values are sent, unset ones are not")
 
-	b, err = json.Marshal(&RegisterRunnerOptions{Token: "GR1348941abc"})
+	b, err = json.Marshal(&registerBody{Token: "GR1348941abc"})
 	require.NoError(t, err)
-	assert.JSONEq(t, `{"token":"GR1348941abc"}`, string(b))
+	assert.JSONEq(t, `{"token":"GR1348941abc"}`, string(b), "nil RegisterRunnerOptions add nothing to the token")
+
+	b, err = json.Marshal(&createBody{RunnerType: RunnerTypeInstance})
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"runner_type":"instance_type"}`, string(b), "an instance owner sends no group_id or project_id")
 }
 
 // TestTokenCarryingTypesDoNotPrintTokens proves the promise of the doc
@@ -259,8 +268,8 @@ func TestTokenCarryingTypesDoNotPrintTokens(t *testing.T) {
 	const secret = "6337ff461c94fd3fa32ba3b1ff4125"
 	exp := rnTime("2021-09-27T21:05:03.203Z")
 	values := map[string]any{
-		"RegisterRunnerOptions": RegisterRunnerOptions{Token: secret, Description: Ptr("ci")},
-		"VerifyRunnerOptions":   VerifyRunnerOptions{Token: secret, SystemID: Ptr("s_1")},
+		"registerBody":          registerBody{Token: secret, RegisterRunnerOptions: RegisterRunnerOptions{Description: Ptr("ci")}},
+		"tokenBody":             tokenBody{Token: secret, SystemID: "s_1"},
 		"RunnerRegistration":    RunnerRegistration{ID: 12345, Token: secret, TokenExpiresAt: exp},
 		"RunnerVerification":    RunnerVerification{ID: 12345, Token: secret},
 		"TokenWithExpiry":       TokenWithExpiry{Token: secret, TokenExpiresAt: exp},

@@ -236,7 +236,7 @@ func getClients(tb testing.TB, srv *httptest.Server) []getClient {
 	return []getClient{
 		{"floor", func() error { _, err := floorGet(floorHC, url); return err }},
 		{"floor-sametypes", func() error { _, err := floorGetSameTypes(sameHC, url); return err }},
-		{"runnerapi", func() error { _, _, err := ours.Runners.Get(ctx, 6); return err }},
+		{"runnerapi", func() error { _, _, err := ours.Runners.Get(ctx, 6, nil); return err }},
 		{"client-go", func() error {
 			_, _, err := theirs.Runners.GetRunnerDetails(6, gitlab.WithContext(ctx))
 			return err
@@ -664,7 +664,7 @@ func TestClientsAgree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ours, _, err := newRunnerapi(t, srv.URL).Runners.Get(ctx, 6)
+	ours, _, err := newRunnerapi(t, srv.URL).Runners.Get(ctx, 6, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

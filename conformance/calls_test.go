@@ -21,14 +21,7 @@ var fixedTime = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 
 // fullRunnerFilters sets every filter of the runner lists.
 func fullRunnerFilters() runnerapi.ListRunnersOptions {
-	return runnerapi.ListRunnersOptions{
-		ListOptions:   runnerapi.ListOptions{Page: 2, PerPage: 50},
-		Type:          ptr(runnerapi.RunnerTypeInstance),
-		Status:        ptr(runnerapi.RunnerStatusOnline),
-		Paused:        ptr(false),
-		TagList:       []string{"docker", "linux"},
-		VersionPrefix: ptr("17.1."),
-	}
+	return runnerapi.ListRunnersOptions{RunnerFilter: runnerapi.RunnerFilter{Type: ptr(runnerapi.RunnerTypeInstance), Status: ptr(runnerapi.RunnerStatusOnline), Paused: ptr(false), TagList: []string{"docker", "linux"}, VersionPrefix: ptr("17.1.")}, ListOptions: runnerapi.ListOptions{Page: 2, PerPage: 50}}
 }
 
 func ignore2[A, B any](_ A, _ B, err error) error { return err }
@@ -46,7 +39,7 @@ var calls = []call{
 	}},
 	{"Runners.List", "getApiV4Runners", "deprecated status scope", func(ctx context.Context, c *runnerapi.Client) error {
 		//lint:ignore SA1019 deprecated parameters are part of the contract too
-		return ignore2(c.Runners.List(ctx, &runnerapi.ListRunnersOptions{Scope: ptr("never_contacted")}))
+		return ignore2(c.Runners.List(ctx, &runnerapi.ListRunnersOptions{Scope: ptr(runnerapi.ListScopeNeverContacted)}))
 	}},
 	{"Runners.ListAll", "getApiV4RunnersAll", "every filter", func(ctx context.Context, c *runnerapi.Client) error {
 		o := fullRunnerFilters()
@@ -56,14 +49,13 @@ var calls = []call{
 	}},
 	{"Runners.ListAll", "getApiV4RunnersAll", "type scope", func(ctx context.Context, c *runnerapi.Client) error {
 		//lint:ignore SA1019 deprecated parameters are part of the contract too
-		return ignore2(c.Runners.ListAll(ctx, &runnerapi.ListRunnersOptions{Scope: ptr("shared")}))
+		return ignore2(c.Runners.ListAll(ctx, &runnerapi.ListRunnersOptions{Scope: ptr(runnerapi.ListScopeShared)}))
 	}},
 	{"Runners.ListProjectRunners", "getApiV4ProjectsIdRunners", "numeric project, every filter", func(ctx context.Context, c *runnerapi.Client) error {
 		f := fullRunnerFilters()
-		o := runnerapi.ListProjectRunnersOptions{ListOptions: f.ListOptions, Type: f.Type, Status: f.Status, Paused: f.Paused,
-			TagList: f.TagList, VersionPrefix: ptr("16.")}
+		o := runnerapi.ListProjectRunnersOptions{RunnerFilter: runnerapi.RunnerFilter{Type: f.Type, Status: f.Status, Paused: f.Paused, TagList: f.TagList, VersionPrefix: ptr("16.")}, ListOptions: f.ListOptions}
 		//lint:ignore SA1019 deprecated parameters are part of the contract too
-		o.Scope = ptr("specific")
+		o.Scope = ptr(runnerapi.ListScopeSpecific)
 		return ignore2(c.Runners.ListProjectRunners(ctx, runnerapi.ProjectID(42), &o))
 	}},
 	{"Runners.ListProjectRunners", "getApiV4ProjectsIdRunners", "project full path", func(ctx context.Context, c *runnerapi.Client) error {
@@ -71,8 +63,7 @@ var calls = []call{
 	}},
 	{"Runners.ListGroupRunners", "getApiV4GroupsIdRunners", "numeric group, every filter", func(ctx context.Context, c *runnerapi.Client) error {
 		f := fullRunnerFilters()
-		o := runnerapi.ListGroupRunnersOptions{ListOptions: f.ListOptions, Type: ptr(runnerapi.RunnerTypeGroup), Status: ptr(runnerapi.RunnerStatusOffline),
-			Paused: ptr(true), TagList: []string{"gpu"}, VersionPrefix: ptr("+1")}
+		o := runnerapi.ListGroupRunnersOptions{RunnerFilter: runnerapi.RunnerFilter{Type: ptr(runnerapi.RunnerTypeGroup), Status: ptr(runnerapi.RunnerStatusOffline), Paused: ptr(true), TagList: []string{"gpu"}, VersionPrefix: ptr("+1")}, ListOptions: f.ListOptions}
 		return ignore2(c.Runners.ListGroupRunners(ctx, runnerapi.GroupID(7), &o))
 	}},
 	{"Runners.ListGroupRunners", "getApiV4GroupsIdRunners", "group full path", func(ctx context.Context, c *runnerapi.Client) error {
@@ -81,10 +72,10 @@ var calls = []call{
 
 	// Runners: one runner.
 	{"Runners.Get", "getApiV4RunnersId", "", func(ctx context.Context, c *runnerapi.Client) error {
-		return ignore2(c.Runners.Get(ctx, 11))
+		return ignore2(c.Runners.Get(ctx, 11, nil))
 	}},
 	{"Runners.Get", "getApiV4RunnersId", "include_projects=false through WithQuery", func(ctx context.Context, c *runnerapi.Client) error {
-		return ignore2(c.Runners.Get(ctx, 11, runnerapi.WithQuery("include_projects", "false")))
+		return ignore2(c.Runners.Get(ctx, 11, &runnerapi.GetRunnerOptions{IncludeProjects: runnerapi.Ptr(false)}))
 	}},
 	{"Runners.Update", "putApiV4RunnersId", "every field", func(ctx context.Context, c *runnerapi.Client) error {
 		return ignore2(c.Runners.Update(ctx, 11, &runnerapi.UpdateRunnerOptions{
@@ -130,6 +121,9 @@ var calls = []call{
 	{"Runners.ListProjects", "getApiV4RunnersIdProjects", "", func(ctx context.Context, c *runnerapi.Client) error {
 		return ignore2(c.Runners.ListProjects(ctx, 11, &runnerapi.ListRunnerProjectsOptions{ListOptions: runnerapi.ListOptions{Page: 1, PerPage: 5}}))
 	}},
+	{"Runners.DiscoverJobRouter", "getApiV4RunnersRouterDiscovery", "Runner-Token header, no query", func(ctx context.Context, c *runnerapi.Client) error {
+		return ignore2(c.Runners.DiscoverJobRouter(ctx, "glrt-conformance-token"))
+	}},
 	{"Runners.DeleteManager", "deleteApiV4RunnersManagers", "token and system_id in body (deviation)", func(ctx context.Context, c *runnerapi.Client) error {
 		return ignore1(c.Runners.DeleteManager(ctx, "glrt-conformance-token", "s_0123456789ab"))
 	}},
@@ -144,35 +138,36 @@ var calls = []call{
 
 	// Runners: registration, verification and tokens.
 	{"Runners.Register", "postApiV4Runners", "every field", func(ctx context.Context, c *runnerapi.Client) error {
-		return ignore2(c.Runners.Register(ctx, &runnerapi.RegisterRunnerOptions{
-			Token: "GR1348941conformance", Description: ptr("legacy"),
-			Info:   &runnerapi.RunnerInfo{Name: ptr("gitlab-runner"), Version: ptr("17.1.0"), Revision: ptr("abc"), Platform: ptr("linux"), Architecture: ptr("amd64")},
-			Paused: ptr(false), Locked: ptr(true), RunUntagged: ptr(true), TagList: ptr([]string{"x"}),
+		//lint:ignore SA1019 deprecated endpoints are part of the contract too
+		return ignore2(c.Runners.Register(ctx, "GR1348941conformance", &runnerapi.RegisterRunnerOptions{
+			Description: ptr("legacy"),
+			Info:        &runnerapi.RunnerInfo{Name: ptr("gitlab-runner"), Version: ptr("17.1.0"), Revision: ptr("abc"), Platform: ptr("linux"), Architecture: ptr("amd64")},
+			Paused:      ptr(false), Locked: ptr(true), RunUntagged: ptr(true), TagList: ptr([]string{"x"}),
 			AccessLevel: ptr(runnerapi.AccessLevelNotProtected), MaximumTimeout: ptr(int64(600)), MaintenanceNote: ptr("n"),
 		}))
 	}},
 	{"Runners.Register", "postApiV4Runners", "token and deprecated active only", func(ctx context.Context, c *runnerapi.Client) error {
 		//lint:ignore SA1019 deprecated parameters are part of the contract too
-		return ignore2(c.Runners.Register(ctx, &runnerapi.RegisterRunnerOptions{Token: "GR1348941conformance", Active: ptr(true)}))
+		return ignore2(c.Runners.Register(ctx, "GR1348941conformance", &runnerapi.RegisterRunnerOptions{Active: ptr(true)}))
 	}},
 	{"Runners.Create", "postApiV4UserRunners", "instance runner, every field (deviation: no group_id/project_id)", func(ctx context.Context, c *runnerapi.Client) error {
-		return ignore2(c.Runners.Create(ctx, &runnerapi.CreateRunnerOptions{
-			RunnerType: runnerapi.RunnerTypeInstance, Description: ptr("fleet"), MaintenanceNote: ptr("m"), Paused: ptr(true),
+		return ignore2(c.Runners.Create(ctx, runnerapi.InstanceRunnerOwner(), &runnerapi.CreateRunnerOptions{
+			Description: ptr("fleet"), MaintenanceNote: ptr("m"), Paused: ptr(true),
 			Locked: ptr(false), RunUntagged: ptr(false), TagList: ptr([]string{"k8s"}), AccessLevel: ptr(runnerapi.AccessLevelRefProtected),
 			MaximumTimeout: ptr(int64(7200)), TokenExpiresAt: ptr(fixedTime), TokenRotationDeadline: ptr(fixedTime),
 		}))
 	}},
 	{"Runners.Create", "postApiV4UserRunners", "group runner", func(ctx context.Context, c *runnerapi.Client) error {
-		return ignore2(c.Runners.Create(ctx, &runnerapi.CreateRunnerOptions{RunnerType: runnerapi.RunnerTypeGroup, GroupID: ptr(int64(7))}))
+		return ignore2(c.Runners.Create(ctx, runnerapi.GroupRunnerOwner(7), nil))
 	}},
 	{"Runners.Create", "postApiV4UserRunners", "project runner", func(ctx context.Context, c *runnerapi.Client) error {
-		return ignore2(c.Runners.Create(ctx, &runnerapi.CreateRunnerOptions{RunnerType: runnerapi.RunnerTypeProject, ProjectID: ptr(int64(42))}))
+		return ignore2(c.Runners.Create(ctx, runnerapi.ProjectRunnerOwner(42), nil))
 	}},
 	{"Runners.Verify", "postApiV4RunnersVerify", "with system_id", func(ctx context.Context, c *runnerapi.Client) error {
-		return ignore2(c.Runners.Verify(ctx, &runnerapi.VerifyRunnerOptions{Token: "glrt-conformance-token", SystemID: ptr("s_0123456789ab")}))
+		return ignore2(c.Runners.Verify(ctx, "glrt-conformance-token", &runnerapi.VerifyRunnerOptions{SystemID: ptr("s_0123456789ab")}))
 	}},
 	{"Runners.Verify", "postApiV4RunnersVerify", "token only", func(ctx context.Context, c *runnerapi.Client) error {
-		return ignore2(c.Runners.Verify(ctx, &runnerapi.VerifyRunnerOptions{Token: "glrt-conformance-token"}))
+		return ignore2(c.Runners.Verify(ctx, "glrt-conformance-token", nil))
 	}},
 	{"Runners.ResetAuthenticationToken", "postApiV4RunnersIdResetAuthenticationToken", "", func(ctx context.Context, c *runnerapi.Client) error {
 		return ignore2(c.Runners.ResetAuthenticationToken(ctx, 11))
@@ -181,12 +176,15 @@ var calls = []call{
 		return ignore2(c.Runners.ResetAuthenticationTokenWithToken(ctx, "glrt-conformance-token"))
 	}},
 	{"Runners.ResetInstanceRegistrationToken", "postApiV4RunnersResetRegistrationToken", "", func(ctx context.Context, c *runnerapi.Client) error {
+		//lint:ignore SA1019 deprecated endpoints are part of the contract too
 		return ignore2(c.Runners.ResetInstanceRegistrationToken(ctx))
 	}},
 	{"Runners.ResetProjectRegistrationToken", "postApiV4ProjectsIdRunnersResetRegistrationToken", "", func(ctx context.Context, c *runnerapi.Client) error {
+		//lint:ignore SA1019 deprecated endpoints are part of the contract too
 		return ignore2(c.Runners.ResetProjectRegistrationToken(ctx, runnerapi.ProjectPath("fleet/app")))
 	}},
 	{"Runners.ResetGroupRegistrationToken", "postApiV4GroupsIdRunnersResetRegistrationToken", "", func(ctx context.Context, c *runnerapi.Client) error {
+		//lint:ignore SA1019 deprecated endpoints are part of the contract too
 		return ignore2(c.Runners.ResetGroupRegistrationToken(ctx, runnerapi.GroupID(7)))
 	}},
 

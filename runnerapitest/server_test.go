@@ -17,9 +17,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// statusPaused is the deprecated REST status GitLab still reports for a paused runner.
-const statusPaused = runnerapi.RunnerStatus("paused")
-
 var testNow = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
 
 // do sends a raw request and returns status, headers and body.
@@ -127,7 +124,7 @@ func TestFakeStatusFromClock(t *testing.T) {
 	c := s.Client()
 	ctx := context.Background()
 	status := func(id int64) (runnerapi.RunnerStatus, *bool) {
-		d, _, err := c.Runners.Get(ctx, id)
+		d, _, err := c.Runners.Get(ctx, id, nil)
 		require.NoError(t, err)
 		return d.Status, d.Online
 	}
@@ -143,10 +140,10 @@ func TestFakeStatusFromClock(t *testing.T) {
 	assert.Equal(t, runnerapi.RunnerStatusNeverContacted, st)
 	assert.Nil(t, on, "online is null when never contacted")
 	st, _ = status(paused.ID)
-	assert.Equal(t, statusPaused, st)
+	assert.Equal(t, runnerapi.RunnerStatusPaused, st)
 
 	filter := func(st runnerapi.RunnerStatus) []int64 {
-		rs, _, err := c.Runners.ListAll(ctx, &runnerapi.ListRunnersOptions{Status: &st})
+		rs, _, err := c.Runners.ListAll(ctx, &runnerapi.ListRunnersOptions{RunnerFilter: runnerapi.RunnerFilter{Status: &st}})
 		require.NoError(t, err)
 		var ids []int64
 		for _, r := range rs {
@@ -216,10 +213,10 @@ func TestFakeOffsetHeaders(t *testing.T) {
 	assert.Equal(t, "1", h.Get("X-Prev-Page"))
 	assert.Equal(t, "45", h.Get("X-Total"))
 	assert.Equal(t, "3", h.Get("X-Total-Pages"))
-	assert.Equal(t, `<https://gitlab.example.com/api/v4/runners/all?page=1&per_page=20&tag_list=>; rel="prev", `+
-		`<https://gitlab.example.com/api/v4/runners/all?page=3&per_page=20&tag_list=>; rel="next", `+
-		`<https://gitlab.example.com/api/v4/runners/all?page=1&per_page=20&tag_list=>; rel="first", `+
-		`<https://gitlab.example.com/api/v4/runners/all?page=3&per_page=20&tag_list=>; rel="last"`, h.Get("Link"))
+	assert.Equal(t, `<https://gitlab.example.com/api/v4/runners/all?page=1&per_page=20&tag_list%5B%5D=>; rel="prev", `+
+		`<https://gitlab.example.com/api/v4/runners/all?page=3&per_page=20&tag_list%5B%5D=>; rel="next", `+
+		`<https://gitlab.example.com/api/v4/runners/all?page=1&per_page=20&tag_list%5B%5D=>; rel="first", `+
+		`<https://gitlab.example.com/api/v4/runners/all?page=3&per_page=20&tag_list%5B%5D=>; rel="last"`, h.Get("Link"))
 
 	_, h, _ = do(t, s, "GET", "/runners/all?page=3", s.AdminToken(), "")
 	assert.Equal(t, []string{""}, h.Values("X-Next-Page"), "present but empty on the last page")
@@ -294,7 +291,7 @@ func TestFakeFaults(t *testing.T) {
 
 	// Commit then fail: the runner exists although the client saw a 502.
 	s.AddFault("POST", "/user/runners", 1, Fault{Status: 502, AfterCommit: true})
-	_, _, err := s.Client().Runners.Create(ctx, &runnerapi.CreateRunnerOptions{RunnerType: runnerapi.RunnerTypeInstance})
+	_, _, err := s.Client().Runners.Create(ctx, runnerapi.InstanceRunnerOwner(), nil)
 	assert.ErrorIs(t, err, runnerapi.ErrServer)
 	assert.Equal(t, int64(1), s.Counters().RunnersCreated)
 	assert.Len(t, s.RunnerIDs(), 1)
@@ -339,7 +336,7 @@ func TestFakeConcurrentUse(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for range 10 {
-				reg, _, err := c.Runners.Create(ctx, &runnerapi.CreateRunnerOptions{RunnerType: runnerapi.RunnerTypeInstance})
+				reg, _, err := c.Runners.Create(ctx, runnerapi.InstanceRunnerOwner(), nil)
 				if !assert.NoError(t, err) {
 					return
 				}
@@ -360,7 +357,7 @@ func TestFakeLargeFleet(t *testing.T) {
 	s := newTestFake(t)
 	s.AddRunners(10500, RunnerSpec{Tags: []string{"bulk"}})
 	n := 0
-	for _, err := range s.Client().Runners.ListAllIter(context.Background(), &runnerapi.ListRunnersOptions{TagList: []string{"bulk"}}) {
+	for _, err := range s.Client().Runners.ListAllIter(context.Background(), &runnerapi.ListRunnersOptions{RunnerFilter: runnerapi.RunnerFilter{TagList: []string{"bulk"}}}) {
 		require.NoError(t, err)
 		n++
 	}
@@ -392,7 +389,7 @@ func TestFakeDemoData(t *testing.T) {
 		statuses[r.Status]++
 	}
 	assert.Len(t, types, 3)
-	for _, st := range []runnerapi.RunnerStatus{runnerapi.RunnerStatusOnline, runnerapi.RunnerStatusOffline, runnerapi.RunnerStatusStale, runnerapi.RunnerStatusNeverContacted, statusPaused} {
+	for _, st := range []runnerapi.RunnerStatus{runnerapi.RunnerStatusOnline, runnerapi.RunnerStatusOffline, runnerapi.RunnerStatusStale, runnerapi.RunnerStatusNeverContacted, runnerapi.RunnerStatusPaused} {
 		assert.Positive(t, statuses[st], "a runner with status %s", st)
 	}
 	cs, _, err := c.RunnerControllers.List(ctx, nil)

@@ -107,7 +107,7 @@ func listRunners(ctx context.Context, e env) ([]*runnerapi.Runner, error) {
 	tw := tabwriter.NewWriter(e.out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tTYPE\tSTATUS\tPAUSED\tDESCRIPTION\tTAGS\tCONTACTED")
 	for _, r := range runners {
-		d, _, err := e.client.Runners.Get(ctx, r.ID, runnerapi.WithQuery("include_projects", "false"))
+		d, _, err := e.client.Runners.Get(ctx, r.ID, &runnerapi.GetRunnerOptions{IncludeProjects: runnerapi.Ptr(false)})
 		if err != nil {
 			return nil, fmt.Errorf("runner #%d: %w", r.ID, err)
 		}
@@ -143,7 +143,7 @@ func pickRunner(runners []*runnerapi.Runner) *runnerapi.Runner {
 
 // showRunner prints one runner's details, its managers and its latest jobs.
 func showRunner(ctx context.Context, e env, id int64) error {
-	d, _, err := e.client.Runners.Get(ctx, id)
+	d, _, err := e.client.Runners.Get(ctx, id, nil)
 	if err != nil {
 		return fmt.Errorf("runner #%d: %w", id, err)
 	}

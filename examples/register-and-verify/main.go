@@ -103,8 +103,7 @@ func parseFlags(out io.Writer, args []string) (config, error) {
 // register runs create → verify → delete-by-token → confirm. If a step after
 // the creation fails, the runner is deleted by ID so that nothing is left behind.
 func register(ctx context.Context, e env, cfg config) (err error) {
-	created, _, err := e.client.Runners.Create(ctx, &runnerapi.CreateRunnerOptions{
-		RunnerType:  runnerapi.RunnerTypeInstance,
+	created, _, err := e.client.Runners.Create(ctx, runnerapi.InstanceRunnerOwner(), &runnerapi.CreateRunnerOptions{
 		Description: runnerapi.Ptr(cfg.description),
 		TagList:     runnerapi.Ptr(cfg.tags),
 	})
@@ -132,13 +131,13 @@ func register(ctx context.Context, e env, cfg config) (err error) {
 		fmt.Fprintf(e.out, "Cleanup: deleted runner #%d after the failure.\n", created.ID)
 	}()
 
-	before, _, err := e.client.Runners.Get(ctx, created.ID, runnerapi.WithQuery("include_projects", "false"))
+	before, _, err := e.client.Runners.Get(ctx, created.ID, &runnerapi.GetRunnerOptions{IncludeProjects: runnerapi.Ptr(false)})
 	if err != nil {
 		return fmt.Errorf("reading runner #%d: %w", created.ID, err)
 	}
 	fmt.Fprintf(e.out, "   status:      %s (no runner process has used the token yet)\n", before.Status)
 
-	v, _, err := e.client.Runners.Verify(ctx, &runnerapi.VerifyRunnerOptions{Token: created.Token, SystemID: runnerapi.Ptr(cfg.systemID)})
+	v, _, err := e.client.Runners.Verify(ctx, created.Token, &runnerapi.VerifyRunnerOptions{SystemID: runnerapi.Ptr(cfg.systemID)})
 	if err != nil {
 		return fmt.Errorf("step 2, verify: %w", err)
 	}
@@ -166,7 +165,7 @@ func register(ctx context.Context, e env, cfg config) (err error) {
 	unregistered = true
 	fmt.Fprintf(e.out, "3. Unregistered runner #%d with its own token (DELETE /runners)\n", created.ID)
 
-	_, _, err = e.client.Runners.Get(ctx, created.ID)
+	_, _, err = e.client.Runners.Get(ctx, created.ID, nil)
 	switch {
 	case errors.Is(err, runnerapi.ErrNotFound):
 		fmt.Fprintf(e.out, "4. Runner #%d is gone: GET /runners/%d answers 404\n", created.ID, created.ID)
@@ -175,7 +174,7 @@ func register(ctx context.Context, e env, cfg config) (err error) {
 	default:
 		return fmt.Errorf("step 4, confirm: %w", err)
 	}
-	_, _, err = e.client.Runners.Verify(ctx, &runnerapi.VerifyRunnerOptions{Token: created.Token, SystemID: runnerapi.Ptr(cfg.systemID)})
+	_, _, err = e.client.Runners.Verify(ctx, created.Token, &runnerapi.VerifyRunnerOptions{SystemID: runnerapi.Ptr(cfg.systemID)})
 	switch {
 	case errors.Is(err, runnerapi.ErrForbidden):
 		fmt.Fprintln(e.out, "   and its token is refused: POST /runners/verify answers 403")
