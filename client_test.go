@@ -767,6 +767,10 @@ func TestNilContextIsInvalidInput(t *testing.T) {
 	assert.Contains(t, err.Error(), "context must be non-nil")
 	_, err = ts.Client.Runners.Delete(ctx, 1) //nolint:staticcheck // the nil context is the point
 	require.ErrorIs(t, err, ErrInvalidInput)
+	for _, err := range ts.Client.Runners.ListAllIter(ctx, nil, WithPagePrefetch(2)) { //nolint:staticcheck // the nil context is the point
+		require.ErrorIs(t, err, ErrInvalidInput)
+		assert.Contains(t, err.Error(), "context must be non-nil")
+	}
 	ts.RequireNoRequests(t)
 }
 
@@ -786,6 +790,14 @@ func TestZeroClientIsInvalidInput(t *testing.T) {
 	require.ErrorIs(t, err, ErrInvalidInput)
 	_, err = zero.RunnerControllers.Delete(context.Background(), 1)
 	require.ErrorIs(t, err, ErrInvalidInput)
+	// So do their iterators, with exactly one error.
+	n := 0
+	for r, err := range zero.Runners.ListAllIter(context.Background(), nil) {
+		require.Nil(t, r)
+		require.ErrorIs(t, err, ErrInvalidInput)
+		n++
+	}
+	assert.Equal(t, 1, n)
 }
 
 // TestNewClientRefusesOtherAPIVersions: only /api/v4 may end the base URL.

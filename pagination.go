@@ -168,6 +168,10 @@ func (ch *chain) next(at pageCursor, n int, resp *Response) (pageCursor, bool, e
 // of fetch from start, sequentially or with prefetch.
 func paginate[T any](ctx context.Context, c *Client, opts []IterOption, keyset bool, start pageCursor, fetch pageFunc[T]) iter.Seq2[*T, error] {
 	return func(yield func(*T, error) bool) {
+		if err := c.ready(ctx); err != nil {
+			yield(nil, err)
+			return
+		}
 		ic, err := c.iterConfigOf(opts)
 		if err != nil {
 			yield(nil, err)
@@ -409,12 +413,12 @@ func offsetIter[T, O any](ctx context.Context, c *Client, opt *O, lo func(*O) *L
 
 // ListIter iterates over Runners.List (GET /runners).
 func (s *RunnersService) ListIter(ctx context.Context, opt *ListRunnersOptions, opts ...IterOption) iter.Seq2[*Runner, error] {
-	return offsetIter(ctx, s.client, opt, func(o *ListRunnersOptions) *ListOptions { return &o.ListOptions }, opts, s.List)
+	return offsetIter(ctx, s.c(), opt, func(o *ListRunnersOptions) *ListOptions { return &o.ListOptions }, opts, s.List)
 }
 
 // ListAllIter iterates over Runners.ListAll (GET /runners/all).
 func (s *RunnersService) ListAllIter(ctx context.Context, opt *ListRunnersOptions, opts ...IterOption) iter.Seq2[*Runner, error] {
-	return offsetIter(ctx, s.client, opt, func(o *ListRunnersOptions) *ListOptions { return &o.ListOptions }, opts, s.ListAll)
+	return offsetIter(ctx, s.c(), opt, func(o *ListRunnersOptions) *ListOptions { return &o.ListOptions }, opts, s.ListAll)
 }
 
 // ListJobsIter iterates over Runners.ListJobs (GET /runners/:id/jobs), by
@@ -427,13 +431,13 @@ func (s *RunnersService) ListJobsIter(ctx context.Context, id int64, opt *ListRu
 		return s.ListJobs(ctx, id, o, opts...)
 	}
 	if base.Pagination == nil || *base.Pagination != PaginationKeyset {
-		return offsetIter(ctx, s.client, &base, func(o *ListRunnerJobsOptions) *ListOptions { return &o.ListOptions }, opts, list)
+		return offsetIter(ctx, s.c(), &base, func(o *ListRunnerJobsOptions) *ListOptions { return &o.ListOptions }, opts, list)
 	}
 	start := pageCursor{}
 	if base.Cursor != nil {
 		start.cursor = *base.Cursor
 	}
-	return paginate(ctx, s.client, opts, true, start, func(ctx context.Context, at pageCursor, ro []RequestOption) ([]*Job, *Response, error) {
+	return paginate(ctx, s.c(), opts, true, start, func(ctx context.Context, at pageCursor, ro []RequestOption) ([]*Job, *Response, error) {
 		o := base
 		o.ListOptions = withPage(base.ListOptions, pageCursor{})
 		o.Cursor = nil
@@ -446,7 +450,7 @@ func (s *RunnersService) ListJobsIter(ctx context.Context, id int64, opt *ListRu
 
 // ListProjectsIter iterates over Runners.ListProjects (GET /runners/:id/projects).
 func (s *RunnersService) ListProjectsIter(ctx context.Context, id int64, opt *ListRunnerProjectsOptions, opts ...IterOption) iter.Seq2[*Project, error] {
-	return offsetIter(ctx, s.client, opt, func(o *ListRunnerProjectsOptions) *ListOptions { return &o.ListOptions }, opts,
+	return offsetIter(ctx, s.c(), opt, func(o *ListRunnerProjectsOptions) *ListOptions { return &o.ListOptions }, opts,
 		func(ctx context.Context, o *ListRunnerProjectsOptions, opts ...RequestOption) ([]*Project, *Response, error) {
 			return s.ListProjects(ctx, id, o, opts...)
 		})
@@ -454,7 +458,7 @@ func (s *RunnersService) ListProjectsIter(ctx context.Context, id int64, opt *Li
 
 // ListProjectRunnersIter iterates over Runners.ListProjectRunners (GET /projects/:id/runners).
 func (s *RunnersService) ListProjectRunnersIter(ctx context.Context, project ProjectRef, opt *ListProjectRunnersOptions, opts ...IterOption) iter.Seq2[*Runner, error] {
-	return offsetIter(ctx, s.client, opt, func(o *ListProjectRunnersOptions) *ListOptions { return &o.ListOptions }, opts,
+	return offsetIter(ctx, s.c(), opt, func(o *ListProjectRunnersOptions) *ListOptions { return &o.ListOptions }, opts,
 		func(ctx context.Context, o *ListProjectRunnersOptions, opts ...RequestOption) ([]*Runner, *Response, error) {
 			return s.ListProjectRunners(ctx, project, o, opts...)
 		})
@@ -462,7 +466,7 @@ func (s *RunnersService) ListProjectRunnersIter(ctx context.Context, project Pro
 
 // ListGroupRunnersIter iterates over Runners.ListGroupRunners (GET /groups/:id/runners).
 func (s *RunnersService) ListGroupRunnersIter(ctx context.Context, group GroupRef, opt *ListGroupRunnersOptions, opts ...IterOption) iter.Seq2[*Runner, error] {
-	return offsetIter(ctx, s.client, opt, func(o *ListGroupRunnersOptions) *ListOptions { return &o.ListOptions }, opts,
+	return offsetIter(ctx, s.c(), opt, func(o *ListGroupRunnersOptions) *ListOptions { return &o.ListOptions }, opts,
 		func(ctx context.Context, o *ListGroupRunnersOptions, opts ...RequestOption) ([]*Runner, *Response, error) {
 			return s.ListGroupRunners(ctx, group, o, opts...)
 		})
@@ -470,12 +474,12 @@ func (s *RunnersService) ListGroupRunnersIter(ctx context.Context, group GroupRe
 
 // ListIter iterates over RunnerControllers.List (GET /runner_controllers).
 func (s *RunnerControllersService) ListIter(ctx context.Context, opt *ListRunnerControllersOptions, opts ...IterOption) iter.Seq2[*RunnerController, error] {
-	return offsetIter(ctx, s.client, opt, func(o *ListRunnerControllersOptions) *ListOptions { return &o.ListOptions }, opts, s.List)
+	return offsetIter(ctx, s.c(), opt, func(o *ListRunnerControllersOptions) *ListOptions { return &o.ListOptions }, opts, s.List)
 }
 
 // ListTokensIter iterates over RunnerControllers.ListTokens (GET /runner_controllers/:id/tokens).
 func (s *RunnerControllersService) ListTokensIter(ctx context.Context, id int64, opt *ListRunnerControllerTokensOptions, opts ...IterOption) iter.Seq2[*RunnerControllerToken, error] {
-	return offsetIter(ctx, s.client, opt, func(o *ListRunnerControllerTokensOptions) *ListOptions { return &o.ListOptions }, opts,
+	return offsetIter(ctx, s.c(), opt, func(o *ListRunnerControllerTokensOptions) *ListOptions { return &o.ListOptions }, opts,
 		func(ctx context.Context, o *ListRunnerControllerTokensOptions, opts ...RequestOption) ([]*RunnerControllerToken, *Response, error) {
 			return s.ListTokens(ctx, id, o, opts...)
 		})
