@@ -24,9 +24,9 @@ import (
 // so implementations outside this module should embed it or be generated.
 type RunnersAPI interface {
 	List(ctx context.Context, opt *ListRunnersOptions, opts ...RequestOption) ([]*Runner, *Response, error)
-	ListIter(ctx context.Context, opt *ListRunnersOptions, opts ...RequestOption) iter.Seq2[*Runner, error]
+	ListIter(ctx context.Context, opt *ListRunnersOptions, opts ...IterOption) iter.Seq2[*Runner, error]
 	ListAll(ctx context.Context, opt *ListRunnersOptions, opts ...RequestOption) ([]*Runner, *Response, error)
-	ListAllIter(ctx context.Context, opt *ListRunnersOptions, opts ...RequestOption) iter.Seq2[*Runner, error]
+	ListAllIter(ctx context.Context, opt *ListRunnersOptions, opts ...IterOption) iter.Seq2[*Runner, error]
 	Get(ctx context.Context, id int64, opt *GetRunnerOptions, opts ...RequestOption) (*RunnerDetails, *Response, error)
 	Update(ctx context.Context, id int64, opt *UpdateRunnerOptions, opts ...RequestOption) (*RunnerDetails, *Response, error)
 	Pause(ctx context.Context, id int64, opts ...RequestOption) (*RunnerDetails, *Response, error)
@@ -34,17 +34,17 @@ type RunnersAPI interface {
 	Delete(ctx context.Context, id int64, opts ...RequestOption) (*Response, error)
 	DeleteByToken(ctx context.Context, authToken string, opts ...RequestOption) (*Response, error)
 	ListJobs(ctx context.Context, id int64, opt *ListRunnerJobsOptions, opts ...RequestOption) ([]*Job, *Response, error)
-	ListJobsIter(ctx context.Context, id int64, opt *ListRunnerJobsOptions, opts ...RequestOption) iter.Seq2[*Job, error]
+	ListJobsIter(ctx context.Context, id int64, opt *ListRunnerJobsOptions, opts ...IterOption) iter.Seq2[*Job, error]
 	ListManagers(ctx context.Context, id int64, opts ...RequestOption) ([]*RunnerManager, *Response, error)
 	ListProjects(ctx context.Context, id int64, opt *ListRunnerProjectsOptions, opts ...RequestOption) ([]*Project, *Response, error)
-	ListProjectsIter(ctx context.Context, id int64, opt *ListRunnerProjectsOptions, opts ...RequestOption) iter.Seq2[*Project, error]
+	ListProjectsIter(ctx context.Context, id int64, opt *ListRunnerProjectsOptions, opts ...IterOption) iter.Seq2[*Project, error]
 	DeleteManager(ctx context.Context, authToken, systemID string, opts ...RequestOption) (*Response, error)
 	ListProjectRunners(ctx context.Context, project ProjectRef, opt *ListProjectRunnersOptions, opts ...RequestOption) ([]*Runner, *Response, error)
-	ListProjectRunnersIter(ctx context.Context, project ProjectRef, opt *ListProjectRunnersOptions, opts ...RequestOption) iter.Seq2[*Runner, error]
+	ListProjectRunnersIter(ctx context.Context, project ProjectRef, opt *ListProjectRunnersOptions, opts ...IterOption) iter.Seq2[*Runner, error]
 	EnableProjectRunner(ctx context.Context, project ProjectRef, runnerID int64, opts ...RequestOption) (*Runner, *Response, error)
 	DisableProjectRunner(ctx context.Context, project ProjectRef, runnerID int64, opts ...RequestOption) (*Response, error)
 	ListGroupRunners(ctx context.Context, group GroupRef, opt *ListGroupRunnersOptions, opts ...RequestOption) ([]*Runner, *Response, error)
-	ListGroupRunnersIter(ctx context.Context, group GroupRef, opt *ListGroupRunnersOptions, opts ...RequestOption) iter.Seq2[*Runner, error]
+	ListGroupRunnersIter(ctx context.Context, group GroupRef, opt *ListGroupRunnersOptions, opts ...IterOption) iter.Seq2[*Runner, error]
 	Register(ctx context.Context, registrationToken string, opt *RegisterRunnerOptions, opts ...RequestOption) (*RunnerRegistration, *Response, error)
 	Create(ctx context.Context, owner RunnerOwner, opt *CreateRunnerOptions, opts ...RequestOption) (*RunnerRegistration, *Response, error)
 	Verify(ctx context.Context, runnerToken string, opt *VerifyRunnerOptions, opts ...RequestOption) (*RunnerVerification, *Response, error)
@@ -60,13 +60,13 @@ type RunnersAPI interface {
 // RunnersAPI for when to use it and the smaller consumer-side alternative.
 type RunnerControllersAPI interface {
 	List(ctx context.Context, opt *ListRunnerControllersOptions, opts ...RequestOption) ([]*RunnerController, *Response, error)
-	ListIter(ctx context.Context, opt *ListRunnerControllersOptions, opts ...RequestOption) iter.Seq2[*RunnerController, error]
+	ListIter(ctx context.Context, opt *ListRunnerControllersOptions, opts ...IterOption) iter.Seq2[*RunnerController, error]
 	Get(ctx context.Context, id int64, opts ...RequestOption) (*RunnerController, *Response, error)
 	Create(ctx context.Context, opt *CreateRunnerControllerOptions, opts ...RequestOption) (*RunnerController, *Response, error)
 	Update(ctx context.Context, id int64, opt *UpdateRunnerControllerOptions, opts ...RequestOption) (*RunnerController, *Response, error)
 	Delete(ctx context.Context, id int64, opts ...RequestOption) (*Response, error)
 	ListTokens(ctx context.Context, id int64, opt *ListRunnerControllerTokensOptions, opts ...RequestOption) ([]*RunnerControllerToken, *Response, error)
-	ListTokensIter(ctx context.Context, id int64, opt *ListRunnerControllerTokensOptions, opts ...RequestOption) iter.Seq2[*RunnerControllerToken, error]
+	ListTokensIter(ctx context.Context, id int64, opt *ListRunnerControllerTokensOptions, opts ...IterOption) iter.Seq2[*RunnerControllerToken, error]
 	GetToken(ctx context.Context, id, tokenID int64, opts ...RequestOption) (*RunnerControllerToken, *Response, error)
 	CreateToken(ctx context.Context, id int64, opt *CreateRunnerControllerTokenOptions, opts ...RequestOption) (*RunnerControllerToken, *Response, error)
 	RotateToken(ctx context.Context, id, tokenID int64, opts ...RequestOption) (*RunnerControllerToken, *Response, error)

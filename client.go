@@ -298,16 +298,25 @@ func (c *Client) newRequest(ctx context.Context, r *request, s *callState) (*ret
 	return req, nil
 }
 
+// ready refuses a call that cannot be made: a nil context, or a client (or
+// service) not created with NewClient.
+func (c *Client) ready(ctx context.Context) error {
+	if ctx == nil {
+		return &ValidationError{Field: "ctx", Reason: "context must be non-nil"}
+	}
+	if c == nil || c.retry == nil {
+		return &ValidationError{Field: "Client", Reason: "is not initialised; create clients with NewClient"}
+	}
+	return nil
+}
+
 // send performs r and decodes a success body into v (when v is not nil).
 // Whenever an attempt was made, the *Response is non-nil and carries the
 // attempt count, also with an error; its embedded *http.Response has
 // StatusCode 0 when no answer came.
 func (c *Client) send(ctx context.Context, r *request, v any) (*Response, error) {
-	if ctx == nil {
-		return nil, &ValidationError{Field: "ctx", Reason: "context must be non-nil"}
-	}
-	if c == nil || c.retry == nil {
-		return nil, &ValidationError{Field: "Client", Reason: "is not initialised; create clients with NewClient"}
+	if err := c.ready(ctx); err != nil {
+		return nil, err
 	}
 	s := &callState{c: c, method: r.method, wantBody: v != nil, secrets: c.secretsOf(r)}
 	defer s.end()

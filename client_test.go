@@ -767,6 +767,10 @@ func TestNilContextIsInvalidInput(t *testing.T) {
 	assert.Contains(t, err.Error(), "context must be non-nil")
 	_, err = ts.Client.Runners.Delete(ctx, 1) //nolint:staticcheck // the nil context is the point
 	require.ErrorIs(t, err, ErrInvalidInput)
+	for _, err := range ts.Client.Runners.ListAllIter(ctx, nil, WithPagePrefetch(2)) { //nolint:staticcheck // the nil context is the point
+		require.ErrorIs(t, err, ErrInvalidInput)
+		assert.Contains(t, err.Error(), "context must be non-nil")
+	}
 	ts.RequireNoRequests(t)
 }
 
@@ -781,6 +785,19 @@ func TestZeroClientIsInvalidInput(t *testing.T) {
 	var zero Client
 	_, _, err = doJSON[*Runner](context.Background(), &zero, &request{method: http.MethodGet, path: "runners/1"})
 	require.ErrorIs(t, err, ErrInvalidInput)
+	// The services of a zero Client are nil pointers: their methods still answer.
+	_, _, err = zero.Runners.Get(context.Background(), 1, nil)
+	require.ErrorIs(t, err, ErrInvalidInput)
+	_, err = zero.RunnerControllers.Delete(context.Background(), 1)
+	require.ErrorIs(t, err, ErrInvalidInput)
+	// So do their iterators, with exactly one error.
+	n := 0
+	for r, err := range zero.Runners.ListAllIter(context.Background(), nil) {
+		require.Nil(t, r)
+		require.ErrorIs(t, err, ErrInvalidInput)
+		n++
+	}
+	assert.Equal(t, 1, n)
 }
 
 // TestNewClientRefusesOtherAPIVersions: only /api/v4 may end the base URL.

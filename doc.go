@@ -81,8 +81,9 @@
 // The context bounds a whole call, retries and waits included: use
 // [context.WithTimeout]. Each attempt is also bounded on its own, so that a
 // server that accepts the connection but never answers cannot hold a call
-// until the context ends: [WithAttemptTimeout] sets that bound, 60 s for the
-// response headers by default. Supply your own *http.Client with
+// until the context ends: [WithAttemptTimeout] sets that bound, 60 s by
+// default, from sending the request to the end of reading the answer; an
+// attempt that times out is retried for the retryable methods only. Supply your own *http.Client with
 // [WithHTTPClient] for other transport settings.
 //
 // # Iterators and prefetch
@@ -101,11 +102,21 @@
 // above 10,000 rows. [RunnersService.ListJobsIter] with Pagination
 // [PaginationKeyset] follows the keyset cursor instead, which is the only way
 // past GitLab's offset limit for long job histories. An unset PerPage
-// becomes 100, GitLab's maximum. With [WithPrefetch] (client) or
-// [WithPagePrefetch] (one iteration) the iterator fetches up to n pages
-// ahead while the caller consumes the current one; order is kept, memory
-// stays bounded by about n+1 pages, and breaking out of the loop or
-// cancelling the context stops all fetching with no goroutine left behind.
+// becomes 100, GitLab's maximum.
+//
+// With [WithPrefetch] (client) or [WithPagePrefetch] (one iteration) an
+// offset list keeps n page requests in flight from the start, whether or not
+// the server sends totals, while the caller consumes the current page; order
+// is kept, an error surfaces at its position, memory stays bounded by about
+// n+1 pages, and breaking out of the loop or cancelling the context stops all
+// fetching with no goroutine left behind. Without X-Total-Pages the last
+// round may ask for up to n-1 pages past the end, which come back empty;
+// with it, none. Keyset lists stay sequential, as each cursor comes from the
+// previous page. Iterator settings are [IterOption]s: every [RequestOption]
+// is one too, but WithPagePrefetch passed to a call that is not an iterator
+// does not compile. A keyset cursor that repeats, or a long run of empty
+// pages that still point forward, ends the iteration with
+// [ErrInvalidResponse] instead of looping.
 //
 // # Errors
 //

@@ -9,7 +9,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"reflect"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -68,7 +67,7 @@ func (p *pgServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.inflight++
 	p.maxInflight = max(p.maxInflight, p.inflight)
 	p.mu.Unlock()
-	close(p.arrival(key))
+	p.markArrived(key)
 	defer func() {
 		p.mu.Lock()
 		p.inflight--
@@ -152,6 +151,19 @@ func (p *pgServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	serveJSON(w, http.StatusOK, []byte(b.String()))
 }
 
+// markArrived closes the arrival channel of key, once: a page can be asked
+// for twice (a prefetch that restarted where the server pointed).
+func (p *pgServer) markArrived(key string) {
+	ch := p.arrival(key)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	select {
+	case <-ch:
+	default:
+		close(ch)
+	}
+}
+
 func (p *pgServer) Queries() []url.Values {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -193,6 +205,13 @@ func (ct *countingTransport) add(d int) {
 	ct.max = max(ct.max, ct.inflight)
 }
 
+// InFlight is the number of requests started and not yet finished.
+func (ct *countingTransport) InFlight() int {
+	ct.mu.Lock()
+	defer ct.mu.Unlock()
+	return ct.inflight
+}
+
 func (ct *countingTransport) Max() int {
 	ct.mu.Lock()
 	defer ct.mu.Unlock()
@@ -222,21 +241,16 @@ func (b *countedBody) Close() error {
 	return b.ReadCloser.Close()
 }
 
-// requireGoroutinesBack waits, boundedly, for the goroutine count to return
-// to base once idle connections are closed. It is an eventual check of a
-// property, not a timing assertion.
-func requireGoroutinesBack(t *testing.T, base int, ct *countingTransport) {
+// requireIteratorDone checks, right after a loop over an iterator has
+// returned, that nothing the iterator started is still running: every
+// request it sent has finished (its body closed, or its RoundTrip failed).
+// The iterator's goroutines exist only to run those requests, and it waits
+// for them before the loop returns, so the check is exact at that instant,
+// needs no waiting, and ignores goroutines the iterator does not own (the
+// test server's handlers, the transport's idle connections).
+func requireIteratorDone(t *testing.T, ct *countingTransport) {
 	t.Helper()
-	for i := 0; i < 500; i++ {
-		ct.rt.CloseIdleConnections()
-		if runtime.NumGoroutine() <= base {
-			return
-		}
-		runtime.Gosched()
-		time.Sleep(2 * time.Millisecond)
-	}
-	buf := make([]byte, 1<<20)
-	t.Fatalf("goroutines: %d, baseline %d\n%s", runtime.NumGoroutine(), base, buf[:runtime.Stack(buf, true)])
+	require.Zero(t, ct.InFlight(), "requests still in flight after the loop returned")
 }
 
 // ids drains seq, returning the ids seen and the first error.
@@ -263,7 +277,7 @@ func seqIDs(n int) []int64 {
 type pgIter struct {
 	name string
 	path string
-	run  func(ctx context.Context, c *Client, opts ...RequestOption) ([]int64, error)
+	run  func(ctx context.Context, c *Client, opts ...IterOption) ([]int64, error)
 }
 
 var (
@@ -276,28 +290,28 @@ var (
 
 func allIters() []pgIter {
 	return []pgIter{
-		{"Runners.ListIter", "/api/v4/runners", func(ctx context.Context, c *Client, o ...RequestOption) ([]int64, error) {
+		{"Runners.ListIter", "/api/v4/runners", func(ctx context.Context, c *Client, o ...IterOption) ([]int64, error) {
 			return ids(c.Runners.ListIter(ctx, &ListRunnersOptions{RunnerFilter: RunnerFilter{TagList: []string{"linux"}}}, o...), runnerID)
 		}},
-		{"Runners.ListAllIter", "/api/v4/runners/all", func(ctx context.Context, c *Client, o ...RequestOption) ([]int64, error) {
+		{"Runners.ListAllIter", "/api/v4/runners/all", func(ctx context.Context, c *Client, o ...IterOption) ([]int64, error) {
 			return ids(c.Runners.ListAllIter(ctx, nil, o...), runnerID)
 		}},
-		{"Runners.ListJobsIter", "/api/v4/runners/7/jobs", func(ctx context.Context, c *Client, o ...RequestOption) ([]int64, error) {
+		{"Runners.ListJobsIter", "/api/v4/runners/7/jobs", func(ctx context.Context, c *Client, o ...IterOption) ([]int64, error) {
 			return ids(c.Runners.ListJobsIter(ctx, 7, &ListRunnerJobsOptions{Status: Ptr(JobStatusSuccess)}, o...), jobID)
 		}},
-		{"Runners.ListProjectsIter", "/api/v4/runners/7/projects", func(ctx context.Context, c *Client, o ...RequestOption) ([]int64, error) {
+		{"Runners.ListProjectsIter", "/api/v4/runners/7/projects", func(ctx context.Context, c *Client, o ...IterOption) ([]int64, error) {
 			return ids(c.Runners.ListProjectsIter(ctx, 7, nil, o...), projectIDOf)
 		}},
-		{"Runners.ListProjectRunnersIter", "/api/v4/projects/gitlab-org%2Fgitlab/runners", func(ctx context.Context, c *Client, o ...RequestOption) ([]int64, error) {
+		{"Runners.ListProjectRunnersIter", "/api/v4/projects/gitlab-org%2Fgitlab/runners", func(ctx context.Context, c *Client, o ...IterOption) ([]int64, error) {
 			return ids(c.Runners.ListProjectRunnersIter(ctx, ProjectPath("gitlab-org/gitlab"), nil, o...), runnerID)
 		}},
-		{"Runners.ListGroupRunnersIter", "/api/v4/groups/9/runners", func(ctx context.Context, c *Client, o ...RequestOption) ([]int64, error) {
+		{"Runners.ListGroupRunnersIter", "/api/v4/groups/9/runners", func(ctx context.Context, c *Client, o ...IterOption) ([]int64, error) {
 			return ids(c.Runners.ListGroupRunnersIter(ctx, GroupID(9), nil, o...), runnerID)
 		}},
-		{"RunnerControllers.ListIter", "/api/v4/runner_controllers", func(ctx context.Context, c *Client, o ...RequestOption) ([]int64, error) {
+		{"RunnerControllers.ListIter", "/api/v4/runner_controllers", func(ctx context.Context, c *Client, o ...IterOption) ([]int64, error) {
 			return ids(c.RunnerControllers.ListIter(ctx, nil, o...), controllerID)
 		}},
-		{"RunnerControllers.ListTokensIter", "/api/v4/runner_controllers/3/tokens", func(ctx context.Context, c *Client, o ...RequestOption) ([]int64, error) {
+		{"RunnerControllers.ListTokensIter", "/api/v4/runner_controllers/3/tokens", func(ctx context.Context, c *Client, o ...IterOption) ([]int64, error) {
 			return ids(c.RunnerControllers.ListTokensIter(ctx, 3, nil, o...), ctlTokenID)
 		}},
 	}
@@ -321,10 +335,21 @@ func TestIterEveryListToTheLastPage(t *testing.T) {
 				require.NoError(t, err)
 				assert.Equal(t, seqIDs(250), got)
 				qs := p.Queries()
-				require.Len(t, qs, 3, "pages 1..3 and not one more")
-				for i, q := range qs {
-					assert.Equal(t, strconv.Itoa(i+1), q.Get("page"))
+				asked := map[string]int{}
+				for _, q := range qs {
+					asked[q.Get("page")]++
 					assert.Equal(t, "100", q.Get("per_page"))
+				}
+				for _, page := range []string{"1", "2", "3"} {
+					assert.Equal(t, 1, asked[page], "page %s", page)
+				}
+				if prefetch == 0 {
+					require.Len(t, qs, 3, "pages 1..3 and not one more")
+					for i, q := range qs {
+						assert.Equal(t, strconv.Itoa(i+1), q.Get("page"))
+					}
+				} else {
+					assert.LessOrEqual(t, len(qs), 3+prefetch-1, "at most n-1 requests past the last page")
 				}
 				p.mu.Lock()
 				defer p.mu.Unlock()
@@ -371,15 +396,23 @@ func TestIterFiltersAndStartPage(t *testing.T) {
 	assert.Equal(t, beforeTags, opt.TagList)
 }
 
-// TestIterEmptyList: an empty list yields nothing and makes one request.
+// TestIterEmptyList: an empty list yields nothing; it costs one request
+// sequentially and at most n with prefetch n (pages 1..n are requested
+// before the first answer tells the list is empty).
 func TestIterEmptyList(t *testing.T) {
-	p := newPgServer(0)
-	p.counts = true
-	c := startPg(t, p, WithPrefetch(4))
-	got, err := ids(c.Runners.ListAllIter(context.Background(), nil), runnerID)
-	require.NoError(t, err)
-	assert.Empty(t, got)
-	assert.Len(t, p.Queries(), 1)
+	for _, prefetch := range []int{0, 4} {
+		t.Run(fmt.Sprintf("prefetch=%d", prefetch), func(t *testing.T) {
+			p := newPgServer(0)
+			p.counts = true
+			c, ct := startPgCounted(t, p, WithPrefetch(prefetch))
+			got, err := ids(c.Runners.ListAllIter(context.Background(), nil), runnerID)
+			require.NoError(t, err)
+			assert.Empty(t, got)
+			assert.GreaterOrEqual(t, len(p.Queries()), 1)
+			assert.LessOrEqual(t, len(p.Queries()), max(prefetch, 1))
+			requireIteratorDone(t, ct)
+		})
+	}
 }
 
 // TestIterKeysetCursor: keyset iteration follows the cursor of Link
@@ -429,7 +462,6 @@ func TestIterCancellation(t *testing.T) {
 			p := newPgServer(1000)
 			p.counts = true
 			c, ct := startPgCounted(t, p, WithPrefetch(prefetch))
-			base := runtime.NumGoroutine()
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			var got []int64
@@ -446,7 +478,7 @@ func TestIterCancellation(t *testing.T) {
 			}
 			assert.ErrorIs(t, last, context.Canceled)
 			assert.Equal(t, seqIDs(200), got, "the page being read is finished, then the error")
-			requireGoroutinesBack(t, base, ct)
+			requireIteratorDone(t, ct)
 		})
 	}
 }
@@ -475,24 +507,69 @@ func TestIterPrefetchOrderAndBound(t *testing.T) {
 	assert.GreaterOrEqual(t, ct.Max(), 2, "page 2 waits for page 5, so both were in flight at once")
 }
 
-// TestIterPrefetchUnknownCount: without totals the iterator stays one page ahead.
-func TestIterPrefetchUnknownCount(t *testing.T) {
-	p := newPgServer(1000)
-	p.hold = func(page string) {
-		if page == "2" {
-			// Page 3 can only be requested while page 2 is still open if the
-			// iterator ran two ahead, which it must not: answer page 2 first.
-			p.mu.Lock()
-			_, early := p.arrived["3"]
-			p.mu.Unlock()
-			assert.False(t, early)
+// TestIterPrefetchSpeculative: with prefetch n the first n pages are
+// requested at once, whether or not GitLab sends totals (it omits them above
+// 10,000 rows): page 1 is answered only once page n has arrived. Items come
+// out in server order, no more than n requests are ever in flight, and the
+// requests past the end are bounded: none when totals are known, at most
+// n-1 when they are not.
+func TestIterPrefetchSpeculative(t *testing.T) {
+	for _, counts := range []bool{false, true} {
+		for _, n := range []int{2, 4, 8} {
+			t.Run(fmt.Sprintf("counts=%t/prefetch=%d", counts, n), func(t *testing.T) {
+				p := newPgServer(1000) // 10 pages of 100
+				p.counts = counts
+				last := strconv.Itoa(n)
+				p.hold = func(page string) {
+					if page != "1" {
+						return
+					}
+					select {
+					case <-p.arrival(last):
+					case <-time.After(10 * time.Second): // only reached when the test fails
+						t.Errorf("page %s was not requested while page 1 was in flight", last)
+					}
+				}
+				c, ct := startPgCounted(t, p, WithPrefetch(n))
+				got, err := ids(c.Runners.ListAllIter(context.Background(), nil), runnerID)
+				require.NoError(t, err)
+				assert.Equal(t, seqIDs(1000), got)
+				assert.LessOrEqual(t, ct.Max(), n, "at most n pages in flight")
+				requested := map[string]bool{}
+				for _, q := range p.Queries() {
+					requested[q.Get("page")] = true
+				}
+				for page := 1; page <= 10; page++ {
+					assert.True(t, requested[strconv.Itoa(page)], "page %d", page)
+				}
+				if counts {
+					assert.Len(t, p.Queries(), 10, "totals known: no request past the last page")
+				} else {
+					assert.LessOrEqual(t, len(p.Queries()), 10+n-1, "at most n-1 requests past the last page")
+				}
+			})
 		}
 	}
-	c, ct := startPgCounted(t, p, WithPrefetch(8))
-	got, err := ids(c.Runners.ListAllIter(context.Background(), nil), runnerID)
-	require.NoError(t, err)
-	assert.Equal(t, seqIDs(1000), got)
-	assert.LessOrEqual(t, ct.Max(), 1, "one page ahead when the count is unknown")
+}
+
+// TestIterPrefetchShortList: a list shorter than the prefetch window is read
+// whole and in order, with at most n-1 requests past its end.
+func TestIterPrefetchShortList(t *testing.T) {
+	for _, counts := range []bool{false, true} {
+		for _, total := range []int{0, 1, 100, 250} {
+			t.Run(fmt.Sprintf("counts=%t/total=%d", counts, total), func(t *testing.T) {
+				p := newPgServer(total)
+				p.counts = counts
+				c, ct := startPgCounted(t, p, WithPrefetch(8))
+				got, err := ids(c.Runners.ListAllIter(context.Background(), nil), runnerID)
+				require.NoError(t, err)
+				assert.Equal(t, seqIDs(total), append([]int64{}, got...))
+				pages := max((total+99)/100, 1)
+				assert.LessOrEqual(t, len(p.Queries()), pages+7)
+				assert.Zero(t, ct.InFlight(), "every request has returned")
+			})
+		}
+	}
 }
 
 // TestIterErrorPosition: a failing page's error comes out after the items of
@@ -505,7 +582,6 @@ func TestIterErrorPosition(t *testing.T) {
 				p.counts = counts
 				p.status["3"] = http.StatusInternalServerError
 				c, ct := startPgCounted(t, p, WithPrefetch(prefetch))
-				base := runtime.NumGoroutine()
 				var got []int64
 				var errs []error
 				for r, err := range c.Runners.ListAllIter(context.Background(), nil) {
@@ -518,50 +594,127 @@ func TestIterErrorPosition(t *testing.T) {
 				assert.Equal(t, seqIDs(200), got)
 				require.Len(t, errs, 1)
 				assert.ErrorIs(t, errs[0], ErrServer)
-				requireGoroutinesBack(t, base, ct)
+				requireIteratorDone(t, ct)
 			})
 		}
 	}
 }
 
-// TestIterBreakWithPrefetchLeavesNoGoroutine: breaking out while pages are in
-// flight cancels and awaits them before the loop returns.
+// TestIterBreakWithPrefetchLeavesNoGoroutine: breaking out while pages are
+// in flight cancels them and waits for them before the loop returns, with
+// and without totals. The prefetched pages hang until their request is
+// cancelled, so an iterator that did not cancel, or did not wait, is caught
+// at the instant the loop returns.
 func TestIterBreakWithPrefetchLeavesNoGoroutine(t *testing.T) {
-	p := newPgServer(10000)
-	p.counts = true
-	release := make(chan struct{})
-	p.hold = func(page string) {
-		if page != "1" {
-			<-release // the prefetched pages hang until the test ends
-		}
+	for _, counts := range []bool{false, true} {
+		t.Run(fmt.Sprintf("counts=%t", counts), func(t *testing.T) {
+			p := newPgServer(10000)
+			p.counts = counts
+			release := make(chan struct{})
+			p.hold = func(page string) {
+				if page != "1" {
+					<-release // the prefetched pages hang until the test ends
+				}
+			}
+			c, ct := startPgCounted(t, p, WithPrefetch(8))
+			t.Cleanup(func() { close(release) }) // runs before the server's Close
+			n := 0
+			for _, err := range c.Runners.ListAllIter(context.Background(), nil) {
+				require.NoError(t, err)
+				if n++; n == 10 {
+					for page := 2; page <= 8; page++ {
+						<-p.arrival(strconv.Itoa(page)) // all seven are at the server, and hang there
+					}
+					assert.Equal(t, 7, ct.InFlight(), "pages 2..8 are in flight while page 1 is read")
+					break
+				}
+			}
+			requireIteratorDone(t, ct)
+		})
 	}
-	c, ct := startPgCounted(t, p, WithPrefetch(8))
-	t.Cleanup(func() { close(release) }) // runs before the server's Close
-	base := runtime.NumGoroutine()
-	n := 0
-	for _, err := range c.Runners.ListAllIter(context.Background(), nil) {
-		require.NoError(t, err)
-		if n++; n == 10 {
-			break
-		}
-	}
-	requireGoroutinesBack(t, base, ct)
 }
 
-// TestIterBadNextPage: a server whose X-Next-Page does not advance ends the
-// iteration with ErrInvalidResponse instead of looping forever.
-func TestIterBadNextPage(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("X-Next-Page", "1")
-		serveJSON(w, 200, []byte(`[{"id":1}]`))
-	}))
-	defer srv.Close()
-	c, err := NewClient(srv.URL, WithPrivateToken(testToken))
+// TestIterPrefetchWaitsForItsFetches: the same property one level down,
+// without HTTP: at the instant the loop returns (break, error, end, or a
+// cancelled context), every fetch the iterator started has returned, however
+// the fetches were left hanging.
+func TestIterPrefetchWaitsForItsFetches(t *testing.T) {
+	c, err := NewClient("https://gitlab.example.com", WithPrivateToken(testToken))
 	require.NoError(t, err)
-	for _, prefetch := range []int{0, 2} {
-		got, err := ids(c.Runners.ListAllIter(context.Background(), nil, WithPagePrefetch(prefetch)), runnerID)
-		assert.Equal(t, []int64{1}, got)
-		assert.ErrorIs(t, err, ErrInvalidResponse)
+	type item struct{ id int64 }
+	cases := []struct {
+		name  string
+		stop  int64 // break after this item (0: never)
+		fail  int64 // this page fails
+		pages int64 // the list ends after this page
+	}{
+		{"break", 150, 0, 1000},
+		{"error", 0, 2, 1000},
+		{"end", 0, 0, 2},
+	}
+	for _, tc := range cases {
+		for _, keyset := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/keyset=%t", tc.name, keyset), func(t *testing.T) {
+				var mu sync.Mutex
+				started, returned := 0, 0
+				fetch := func(ctx context.Context, at pageCursor, _ []RequestOption) ([]*item, *Response, error) {
+					mu.Lock()
+					started++
+					mu.Unlock()
+					defer func() {
+						mu.Lock()
+						returned++
+						mu.Unlock()
+					}()
+					page := at.page
+					if keyset {
+						page = 1
+						if at.cursor != "" {
+							page, _ = strconv.ParseInt(at.cursor, 10, 64)
+						}
+					}
+					if page > 2 {
+						<-ctx.Done() // the walk never needs these: they hang until cancelled
+						return nil, nil, ctx.Err()
+					}
+					if page == tc.fail {
+						return nil, nil, fmt.Errorf("page %d: %w", page, ErrServer)
+					}
+					resp := &Response{}
+					if page < tc.pages {
+						resp.NextPage = page + 1
+						resp.NextCursor = strconv.FormatInt(page+1, 10)
+					}
+					items := make([]*item, 100)
+					for i := range items {
+						items[i] = &item{id: (page-1)*100 + int64(i) + 1}
+					}
+					return items, resp, nil
+				}
+				ctx := context.Background()
+				start := pageCursor{page: 1}
+				if keyset {
+					start = pageCursor{}
+				}
+				n := int64(0)
+				for it, err := range paginate(ctx, c, []IterOption{WithPagePrefetch(4)}, keyset, start, fetch) {
+					if err != nil {
+						break
+					}
+					n++
+					if it.id != n {
+						t.Fatalf("item %d at position %d", it.id, n)
+					}
+					if n == tc.stop {
+						break
+					}
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				assert.Equal(t, started, returned, "fetches still running after the loop returned")
+				assert.GreaterOrEqual(t, started, 2)
+			})
+		}
 	}
 }
 
@@ -580,25 +733,337 @@ func TestIterInvalidInput(t *testing.T) {
 	assert.ErrorIs(t, err, ErrInvalidInput)
 }
 
-// TestIterListGrowsPastCount: when the list grows while prefetching on a
-// known count, iteration follows X-Next-Page past the count.
-func TestIterListGrowsPastCount(t *testing.T) {
-	p := newPgServer(300)
-	p.counts = true
-	p.hold = func(page string) {
-		if page == "3" {
-			p.mu.Lock()
-			p.total = 450 // a runner registration burst while we list
-			p.mu.Unlock()
+// TestIterListChangesWhileWalked: the walk follows the server's
+// X-Next-Page, not a plan made from X-Total-Pages: a list that grows past the
+// count sent on page 1 is read to its new end, one that shrinks ends where
+// the server says. The changes are made in page 3's (or page 2's) handler,
+// and later pages are answered only after it, so each page sees the list as
+// a sequential walk would.
+func TestIterListChangesWhileWalked(t *testing.T) {
+	cases := []struct {
+		name   string
+		counts bool
+		at     string // the page whose handler changes the list
+		total  int    // the new total
+		want   int
+	}{
+		{"grows past the count", true, "3", 450, 450},
+		{"grows, no count", false, "3", 450, 450},
+		{"shrinks below the count", true, "2", 150, 150},
+		{"shrinks, no count", false, "2", 150, 150},
+	}
+	for _, tc := range cases {
+		for _, prefetch := range []int{0, 1, 4} {
+			t.Run(fmt.Sprintf("%s/prefetch=%d", tc.name, prefetch), func(t *testing.T) {
+				p := newPgServer(300)
+				p.counts = tc.counts
+				changed := make(chan struct{})
+				p.hold = func(page string) {
+					n, _ := strconv.Atoi(page)
+					at, _ := strconv.Atoi(tc.at)
+					switch {
+					case n == at:
+						p.mu.Lock()
+						p.total = tc.total // a runner registration burst, or a cleanup, while we list
+						p.mu.Unlock()
+						close(changed)
+					case n > at:
+						<-changed
+					}
+				}
+				c, ct := startPgCounted(t, p, WithPrefetch(prefetch))
+				got, err := ids(c.Runners.ListAllIter(context.Background(), nil), runnerID)
+				require.NoError(t, err)
+				assert.Equal(t, seqIDs(tc.want), got)
+				requireIteratorDone(t, ct)
+			})
 		}
 	}
-	c := startPg(t, p, WithPrefetch(4))
-	got, err := ids(c.Runners.ListAllIter(context.Background(), nil), runnerID)
+}
+
+// TestIterPrefetchCancelsSkippedPages: pages launched ahead that the server's
+// X-Next-Page skips are cancelled at once, not at the end of the loop: the
+// fetch of page 5 goes on only after the fetches of the skipped pages 2 and 4
+// have returned. Pages nobody needs hang until they are cancelled.
+func TestIterPrefetchCancelsSkippedPages(t *testing.T) {
+	c, err := NewClient("https://gitlab.example.com", WithPrivateToken(testToken))
 	require.NoError(t, err)
-	assert.Equal(t, seqIDs(450), got)
+	type item struct{ id int64 }
+	gone := map[int64]chan struct{}{2: make(chan struct{}), 4: make(chan struct{})}
+	fetch := func(ctx context.Context, at pageCursor, _ []RequestOption) ([]*item, *Response, error) {
+		next := map[int64]int64{1: 3, 3: 5, 5: 0}
+		switch at.page {
+		case 1, 3:
+		case 5:
+			for _, p := range []int64{2, 4} {
+				select {
+				case <-gone[p]:
+				case <-time.After(10 * time.Second): // only reached when the test fails
+					t.Errorf("page %d is still being fetched after the server skipped it", p)
+				}
+			}
+		default:
+			<-ctx.Done()
+			if ch, ok := gone[at.page]; ok {
+				close(ch)
+			}
+			return nil, nil, ctx.Err()
+		}
+		return []*item{{at.page}}, &Response{NextPage: next[at.page]}, nil
+	}
+	var got []int64
+	for it, err := range paginate(context.Background(), c, []IterOption{WithPagePrefetch(4)}, false, pageCursor{page: 1}, fetch) {
+		require.NoError(t, err)
+		got = append(got, it.id)
+	}
+	assert.Equal(t, []int64{1, 3, 5}, got)
+}
+
+// TestIterFollowsServerNextPage: a server whose X-Next-Page skips a page is
+// followed where it points, with or without prefetch (the pages launched
+// ahead are discarded).
+func TestIterFollowsServerNextPage(t *testing.T) {
+	pages := func(key string) ([]int, string) {
+		switch key {
+		case "", "1":
+			return []int{1}, "3"
+		case "2":
+			return []int{2}, "3"
+		case "3":
+			return []int{3}, "5"
+		case "5":
+			return []int{5}, ""
+		}
+		return []int{99}, strconv.Itoa(100)
+	}
+	for _, prefetch := range []int{0, 1, 2, 8} {
+		t.Run(fmt.Sprintf("prefetch=%d", prefetch), func(t *testing.T) {
+			srv := httptest.NewServer(&loopServer{pages: pages})
+			defer srv.Close()
+			c, err := NewClient(srv.URL, WithPrivateToken(testToken), WithoutRetries(), WithPrefetch(prefetch))
+			require.NoError(t, err)
+			got, err := ids(c.Runners.ListAllIter(context.Background(), nil), runnerID)
+			require.NoError(t, err)
+			assert.Equal(t, []int64{1, 3, 5}, got)
+		})
+	}
+}
+
+// TestIterOptionsApart: iterator options are a type of their own. Every
+// <Method>Iter takes ...IterOption and every other method ...RequestOption;
+// a RequestOption is an IterOption, WithPagePrefetch is not a RequestOption
+// (so passing it to Get does not compile). The request options of an
+// iterator call reach every page request and are each applied once per
+// request, not once more to look for iterator settings.
+func TestIterOptionsApart(t *testing.T) {
+	reqOpt := reflect.TypeOf(RequestOption(nil))
+	iterOpt := reflect.TypeOf((*IterOption)(nil)).Elem()
+	assert.True(t, reqOpt.Implements(iterOpt), "a RequestOption is an IterOption")
+	assert.False(t, reflect.TypeOf(WithPagePrefetch(1)).AssignableTo(reqOpt), "WithPagePrefetch is not a RequestOption")
+	for _, svc := range []any{&RunnersService{}, &RunnerControllersService{}} {
+		typ := reflect.TypeOf(svc)
+		for i := 0; i < typ.NumMethod(); i++ {
+			m := typ.Method(i)
+			if !m.Type.IsVariadic() {
+				continue
+			}
+			last := m.Type.In(m.Type.NumIn() - 1).Elem()
+			want := reqOpt
+			if strings.HasSuffix(m.Name, "Iter") {
+				want = iterOpt
+			}
+			assert.Equal(t, want, last, "%s.%s", typ.Elem().Name(), m.Name)
+		}
+	}
+
+	for _, prefetch := range []int{0, 2} {
+		t.Run(fmt.Sprintf("prefetch=%d", prefetch), func(t *testing.T) {
+			p := newPgServer(250)
+			c := startPg(t, p)
+			var mu sync.Mutex
+			applied := 0
+			counted := RequestOption(func(rc *requestConfig) error {
+				mu.Lock()
+				applied++
+				mu.Unlock()
+				return nil
+			})
+			got, err := ids(c.Runners.ListAllIter(context.Background(), nil, WithQuery("x-probe", "1"), counted, WithPagePrefetch(prefetch)), runnerID)
+			require.NoError(t, err)
+			assert.Equal(t, seqIDs(250), got)
+			qs := p.Queries()
+			for _, q := range qs {
+				assert.Equal(t, "1", q.Get("x-probe"), "request options reach every page")
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if prefetch == 0 {
+				assert.Equal(t, 3, applied, "once per request and no more")
+			} else {
+				assert.LessOrEqual(t, applied, len(qs)+prefetch, "once per request started (cancelled ones may not reach the server)")
+			}
+		})
+	}
 }
 
 // reflectMethod looks up an exported method of v's type.
 func reflectMethod(v any, name string) (reflect.Method, bool) {
 	return reflect.TypeOf(v).MethodByName(name)
+}
+
+// loopServer answers a list endpoint from a table: for each page (offset) or
+// cursor (keyset) key, the ids of the page and where it says the next page is.
+// Keys missing from the table, and every request after the first
+// loopServerGiveUp, are answered with an empty last page. It counts the
+// requests, so a test can prove the iterator stopped.
+const loopServerGiveUp = 1000
+
+type loopServer struct {
+	keyset bool
+	pages  func(key string) (ids []int, next string)
+	mu     sync.Mutex
+	n      int
+}
+
+func (s *loopServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.n++
+	n := s.n
+	s.mu.Unlock()
+	key := r.URL.Query().Get("page")
+	if s.keyset {
+		key = r.URL.Query().Get("cursor")
+	}
+	var items []int
+	var next string
+	if n <= loopServerGiveUp {
+		items, next = s.pages(key)
+	}
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, id := range items {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"id":%d}`, id)
+	}
+	b.WriteByte(']')
+	if s.keyset {
+		if next != "" {
+			w.Header().Set("Link", `<https://gitlab.example.com/api/v4/runners/7/jobs?pagination=keyset&cursor=`+next+`>; rel="next"`)
+		}
+	} else {
+		w.Header().Set("X-Page", key)
+		w.Header().Set("X-Next-Page", next)
+	}
+	serveJSON(w, http.StatusOK, []byte(b.String()))
+}
+
+func (s *loopServer) requests() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.n
+}
+
+// TestIterPaginationGuards: every way a server can make an iterator loop
+// ends with ErrInvalidResponse after the items that came before it, with and
+// without prefetch, after a bounded number of requests: a keyset cursor that
+// repeats itself (A→A) or comes back after others (A→B→A), an X-Next-Page
+// that does not move forward, and a run of empty pages that keep pointing
+// forward (offset and keyset). The server gives up after 1,000 requests, so
+// an iterator without the guard ends without an error instead of looping.
+func TestIterPaginationGuards(t *testing.T) {
+	const giveUp = loopServerGiveUp
+	cases := []struct {
+		name    string
+		keyset  bool
+		pages   func(key string) ([]int, string)
+		wantIDs []int64
+		maxReqs int
+	}{
+		{"keyset cursor repeats", true, func(key string) ([]int, string) {
+			switch key {
+			case "":
+				return []int{1, 2}, "A"
+			case "A":
+				return []int{3, 4}, "A"
+			}
+			return nil, ""
+		}, []int64{1, 2, 3, 4}, 2},
+		{"keyset cursor cycle A-B-A", true, func(key string) ([]int, string) {
+			switch key {
+			case "":
+				return []int{1, 2}, "A"
+			case "A":
+				return []int{3, 4}, "B"
+			case "B":
+				return []int{5, 6}, "A"
+			}
+			return nil, ""
+		}, []int64{1, 2, 3, 4, 5, 6}, 3},
+		{"keyset cycle back to the first cursor", true, func(key string) ([]int, string) {
+			switch key {
+			case "S": // the caller's starting cursor
+				return []int{1}, "T"
+			case "T":
+				return []int{2}, "S"
+			}
+			return nil, ""
+		}, []int64{1, 2}, 2},
+		{"keyset empty pages pointing forward", true, func(key string) ([]int, string) {
+			if key == "" {
+				return []int{1}, "c1"
+			}
+			k, _ := strconv.Atoi(strings.TrimPrefix(key, "c"))
+			if k >= giveUp {
+				return nil, ""
+			}
+			return nil, "c" + strconv.Itoa(k+1)
+		}, []int64{1}, 1 + maxEmptyRun},
+		{"offset next page does not advance", false, func(key string) ([]int, string) {
+			switch key {
+			case "", "1":
+				return []int{1}, "2"
+			case "2":
+				return []int{2}, "2"
+			}
+			return nil, ""
+		}, []int64{1, 2}, 2 + 8},
+		{"offset next page points back", false, func(key string) ([]int, string) {
+			return []int{1}, "1"
+		}, []int64{1}, 1 + 8},
+		{"offset empty pages pointing forward", false, func(key string) ([]int, string) {
+			k, _ := strconv.Atoi(key)
+			k = max(k, 1)
+			if k >= giveUp {
+				return nil, ""
+			}
+			if k == 1 {
+				return []int{1}, "2"
+			}
+			return nil, strconv.Itoa(k + 1)
+		}, []int64{1}, 1 + maxEmptyRun + 8},
+	}
+	for _, tc := range cases {
+		for _, prefetch := range []int{0, 1, 8} {
+			t.Run(fmt.Sprintf("%s/prefetch=%d", tc.name, prefetch), func(t *testing.T) {
+				s := &loopServer{keyset: tc.keyset, pages: tc.pages}
+				srv := httptest.NewServer(s)
+				defer srv.Close()
+				c, err := NewClient(srv.URL, WithPrivateToken(testToken), WithoutRetries(), WithPrefetch(prefetch))
+				require.NoError(t, err)
+				opt := &ListRunnerJobsOptions{}
+				if tc.keyset {
+					opt.Pagination = Ptr(PaginationKeyset)
+					if strings.Contains(tc.name, "first cursor") {
+						opt.Cursor = Ptr("S")
+					}
+				}
+				got, err := ids(c.Runners.ListJobsIter(context.Background(), 7, opt), jobID)
+				assert.ErrorIs(t, err, ErrInvalidResponse)
+				assert.Equal(t, tc.wantIDs, got)
+				assert.LessOrEqual(t, s.requests(), tc.maxReqs, "requests sent")
+			})
+		}
+	}
 }

@@ -7,26 +7,14 @@ import (
 	"time"
 )
 
-// RequestOption changes one request: headers, query parameters or iterator behaviour.
+// RequestOption changes one request: headers or query parameters. Every
+// RequestOption is also an IterOption (see iter_options.go).
 type RequestOption func(*requestConfig) error
 
 // requestConfig collects what request options set.
 type requestConfig struct {
-	header   http.Header
-	query    url.Values
-	prefetch int // -1 = not set
-}
-
-// WithPagePrefetch sets the prefetch depth of one iterator call, overriding
-// WithPrefetch; 0 fetches one page at a time. Other calls ignore it.
-func WithPagePrefetch(n int) RequestOption {
-	return func(rc *requestConfig) error {
-		if n < 0 {
-			return &ValidationError{Field: "WithPagePrefetch", Reason: "must not be negative"}
-		}
-		rc.prefetch = n
-		return nil
-	}
+	header http.Header
+	query  url.Values
 }
 
 // WithIfUnmodifiedSince makes a delete conditional: GitLab answers 412
@@ -87,7 +75,7 @@ func WithQuery(key, value string) RequestOption {
 
 // applyRequestOptions runs opts on a fresh requestConfig.
 func applyRequestOptions(opts []RequestOption) (*requestConfig, error) {
-	rc := &requestConfig{prefetch: -1}
+	rc := &requestConfig{}
 	for _, o := range opts {
 		if o == nil {
 			continue

@@ -64,7 +64,7 @@ func (s *RunnerControllersService) List(ctx context.Context, opt *ListRunnerCont
 			return nil, nil, err
 		}
 	}
-	return doJSON[[]*RunnerController](ctx, s.client, &request{method: http.MethodGet, path: "runner_controllers", query: opt, opts: opts})
+	return doJSON[[]*RunnerController](ctx, s.c(), &request{method: http.MethodGet, path: "runner_controllers", query: opt, opts: opts})
 }
 
 // Get returns one runner controller, with Connected set.
@@ -77,7 +77,7 @@ func (s *RunnerControllersService) Get(ctx context.Context, id int64, opts ...Re
 	if err != nil {
 		return nil, nil, err
 	}
-	return doJSON[*RunnerController](ctx, s.client, &request{method: http.MethodGet, path: p, opts: opts})
+	return doJSON[*RunnerController](ctx, s.c(), &request{method: http.MethodGet, path: p, opts: opts})
 }
 
 // CreateRunnerControllerOptions are the optional settings of
@@ -117,7 +117,7 @@ func (s *RunnerControllersService) Create(ctx context.Context, opt *CreateRunner
 	if err := validateControllerState("CreateRunnerControllerOptions", opt.State); err != nil {
 		return nil, nil, err
 	}
-	return doJSON[*RunnerController](ctx, s.client, &request{method: http.MethodPost, path: "runner_controllers", body: opt, opts: opts})
+	return doJSON[*RunnerController](ctx, s.c(), &request{method: http.MethodPost, path: "runner_controllers", body: opt, opts: opts})
 }
 
 // Update changes a runner controller's description or state; GitLab accepts
@@ -137,7 +137,7 @@ func (s *RunnerControllersService) Update(ctx context.Context, id int64, opt *Up
 	if err := validateControllerState("UpdateRunnerControllerOptions", opt.State); err != nil {
 		return nil, nil, err
 	}
-	return doJSON[*RunnerController](ctx, s.client, &request{method: http.MethodPut, path: p, body: opt, opts: opts})
+	return doJSON[*RunnerController](ctx, s.c(), &request{method: http.MethodPut, path: p, body: opt, opts: opts})
 }
 
 // Delete deletes a runner controller; a failed destroy is a 400
@@ -152,7 +152,7 @@ func (s *RunnerControllersService) Delete(ctx context.Context, id int64, opts ..
 	if err != nil {
 		return nil, err
 	}
-	return s.client.send(ctx, &request{method: http.MethodDelete, path: p, opts: opts}, nil)
+	return s.c().send(ctx, &request{method: http.MethodDelete, path: p, opts: opts}, nil)
 }
 
 // ListRunnerControllerTokensOptions pages RunnerControllers.ListTokens.
@@ -175,7 +175,7 @@ func (s *RunnerControllersService) ListTokens(ctx context.Context, id int64, opt
 			return nil, nil, err
 		}
 	}
-	return doJSON[[]*RunnerControllerToken](ctx, s.client, &request{method: http.MethodGet, path: p, query: opt, opts: opts})
+	return doJSON[[]*RunnerControllerToken](ctx, s.c(), &request{method: http.MethodGet, path: p, query: opt, opts: opts})
 }
 
 // GetToken returns one active token of a controller, without its secret; a
@@ -189,7 +189,7 @@ func (s *RunnerControllersService) GetToken(ctx context.Context, id, tokenID int
 	if err != nil {
 		return nil, nil, err
 	}
-	return doJSON[*RunnerControllerToken](ctx, s.client, &request{method: http.MethodGet, path: p, opts: opts})
+	return doJSON[*RunnerControllerToken](ctx, s.c(), &request{method: http.MethodGet, path: p, opts: opts})
 }
 
 // CreateRunnerControllerTokenOptions are the optional settings of
@@ -214,7 +214,7 @@ func (s *RunnerControllersService) CreateToken(ctx context.Context, id int64, op
 	if opt == nil {
 		opt = &CreateRunnerControllerTokenOptions{}
 	}
-	return doJSON[*RunnerControllerToken](ctx, s.client, &request{method: http.MethodPost, path: p, body: opt, opts: opts})
+	return doJSON[*RunnerControllerToken](ctx, s.c(), &request{method: http.MethodPost, path: p, body: opt, opts: opts})
 }
 
 // RotateToken replaces a controller token with a new one that has a new ID
@@ -229,7 +229,7 @@ func (s *RunnerControllersService) RotateToken(ctx context.Context, id, tokenID 
 	if err != nil {
 		return nil, nil, err
 	}
-	return doJSON[*RunnerControllerToken](ctx, s.client, &request{method: http.MethodPost, path: p, opts: opts})
+	return doJSON[*RunnerControllerToken](ctx, s.c(), &request{method: http.MethodPost, path: p, opts: opts})
 }
 
 // RevokeToken revokes a controller token; it then vanishes from ListTokens
@@ -243,7 +243,7 @@ func (s *RunnerControllersService) RevokeToken(ctx context.Context, id, tokenID 
 	if err != nil {
 		return nil, err
 	}
-	return s.client.send(ctx, &request{method: http.MethodDelete, path: p, opts: opts}, nil)
+	return s.c().send(ctx, &request{method: http.MethodDelete, path: p, opts: opts}, nil)
 }
 
 // ListScopes returns where a controller applies; not paginated.
@@ -256,7 +256,7 @@ func (s *RunnerControllersService) ListScopes(ctx context.Context, id int64, opt
 	if err != nil {
 		return nil, nil, err
 	}
-	return doJSON[*RunnerControllerScopes](ctx, s.client, &request{method: http.MethodGet, path: p, opts: opts})
+	return doJSON[*RunnerControllerScopes](ctx, s.c(), &request{method: http.MethodGet, path: p, opts: opts})
 }
 
 // AddInstanceScope makes a controller apply to the whole instance; 409
@@ -270,7 +270,7 @@ func (s *RunnerControllersService) AddInstanceScope(ctx context.Context, id int6
 	if err != nil {
 		return nil, nil, err
 	}
-	return doJSON[*RunnerControllerInstanceScoping](ctx, s.client, &request{method: http.MethodPost, path: p, opts: opts})
+	return doJSON[*RunnerControllerInstanceScoping](ctx, s.c(), &request{method: http.MethodPost, path: p, opts: opts})
 }
 
 // RemoveInstanceScope removes a controller's instance scope; a 204 also when
@@ -284,7 +284,7 @@ func (s *RunnerControllersService) RemoveInstanceScope(ctx context.Context, id i
 	if err != nil {
 		return nil, err
 	}
-	return s.client.send(ctx, &request{method: http.MethodDelete, path: p, opts: opts}, nil)
+	return s.c().send(ctx, &request{method: http.MethodDelete, path: p, opts: opts}, nil)
 }
 
 // runnerScopePath returns the scope path of one runner after checking both IDs.
@@ -311,7 +311,7 @@ func (s *RunnerControllersService) AddRunnerScope(ctx context.Context, id, runne
 	if err != nil {
 		return nil, nil, err
 	}
-	return doJSON[*RunnerControllerRunnerScoping](ctx, s.client, &request{method: http.MethodPost, path: p, opts: opts})
+	return doJSON[*RunnerControllerRunnerScoping](ctx, s.c(), &request{method: http.MethodPost, path: p, opts: opts})
 }
 
 // RemoveRunnerScope removes one runner from a controller's scopes; a 204 also
@@ -325,5 +325,14 @@ func (s *RunnerControllersService) RemoveRunnerScope(ctx context.Context, id, ru
 	if err != nil {
 		return nil, err
 	}
-	return s.client.send(ctx, &request{method: http.MethodDelete, path: p, opts: opts}, nil)
+	return s.c().send(ctx, &request{method: http.MethodDelete, path: p, opts: opts}, nil)
+}
+
+// c is the service's client; nil for a nil service (a zero Client's), which
+// the request path answers with ErrInvalidInput.
+func (s *RunnerControllersService) c() *Client {
+	if s == nil {
+		return nil
+	}
+	return s.client
 }

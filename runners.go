@@ -170,7 +170,7 @@ func (s *RunnersService) List(ctx context.Context, opt *ListRunnersOptions, opts
 	if err := opt.validate(statusScopes); err != nil {
 		return nil, nil, err
 	}
-	return doJSON[[]*Runner](ctx, s.client, &request{method: http.MethodGet, path: "runners", query: opt, opts: opts})
+	return doJSON[[]*Runner](ctx, s.c(), &request{method: http.MethodGet, path: "runners", query: opt, opts: opts})
 }
 
 // ListAll lists every runner of the instance; administrators and auditors
@@ -183,7 +183,7 @@ func (s *RunnersService) ListAll(ctx context.Context, opt *ListRunnersOptions, o
 	if err := opt.validate(allScopes); err != nil {
 		return nil, nil, err
 	}
-	return doJSON[[]*Runner](ctx, s.client, &request{method: http.MethodGet, path: "runners/all", query: opt, opts: opts})
+	return doJSON[[]*Runner](ctx, s.c(), &request{method: http.MethodGet, path: "runners/all", query: opt, opts: opts})
 }
 
 // runnerPath returns "runners/<id><suffix>" after checking id.
@@ -222,7 +222,7 @@ func (s *RunnersService) Get(ctx context.Context, id int64, opt *GetRunnerOption
 	if opt != nil {
 		r.query = opt // a nil *GetRunnerOptions would cost an empty query encoding
 	}
-	return doJSON[*RunnerDetails](ctx, s.client, r)
+	return doJSON[*RunnerDetails](ctx, s.c(), r)
 }
 
 // UpdateRunnerOptions changes a runner with Runners.Update. Only set fields
@@ -286,7 +286,7 @@ func (s *RunnersService) Update(ctx context.Context, id int64, opt *UpdateRunner
 	if err := opt.validate(); err != nil {
 		return nil, nil, err
 	}
-	return doJSON[*RunnerDetails](ctx, s.client, &request{method: http.MethodPut, path: p, body: opt, opts: opts})
+	return doJSON[*RunnerDetails](ctx, s.c(), &request{method: http.MethodPut, path: p, body: opt, opts: opts})
 }
 
 // Pause stops a runner from picking up new jobs; jobs it is running go on.
@@ -320,7 +320,7 @@ func (s *RunnersService) Delete(ctx context.Context, id int64, opts ...RequestOp
 	if err != nil {
 		return nil, err
 	}
-	return s.client.send(ctx, &request{method: http.MethodDelete, path: p, opts: opts}, nil)
+	return s.c().send(ctx, &request{method: http.MethodDelete, path: p, opts: opts}, nil)
 }
 
 // tokenBody carries runner credentials in a JSON body, never in the URL.
@@ -348,7 +348,7 @@ func (s *RunnersService) DeleteByToken(ctx context.Context, authToken string, op
 	if err := requireToken("authToken", authToken); err != nil {
 		return nil, err
 	}
-	return s.client.send(ctx, &request{method: http.MethodDelete, path: "runners", body: &tokenBody{Token: authToken}, noAuth: true, opts: opts}, nil)
+	return s.c().send(ctx, &request{method: http.MethodDelete, path: "runners", body: &tokenBody{Token: authToken}, noAuth: true, opts: opts}, nil)
 }
 
 // ListRunnerJobsOptions filters and pages Runners.ListJobs. Without OrderBy
@@ -431,7 +431,7 @@ func (s *RunnersService) ListJobs(ctx context.Context, id int64, opt *ListRunner
 	if err := opt.validate(); err != nil {
 		return nil, nil, err
 	}
-	return doJSON[[]*Job](ctx, s.client, &request{method: http.MethodGet, path: p, query: opt, opts: opts})
+	return doJSON[[]*Job](ctx, s.c(), &request{method: http.MethodGet, path: p, query: opt, opts: opts})
 }
 
 // ListManagers lists the machines (runner managers, one per system ID)
@@ -445,7 +445,7 @@ func (s *RunnersService) ListManagers(ctx context.Context, id int64, opts ...Req
 	if err != nil {
 		return nil, nil, err
 	}
-	return doJSON[[]*RunnerManager](ctx, s.client, &request{method: http.MethodGet, path: p, opts: opts})
+	return doJSON[[]*RunnerManager](ctx, s.c(), &request{method: http.MethodGet, path: p, opts: opts})
 }
 
 // ListRunnerProjectsOptions pages Runners.ListProjects.
@@ -469,7 +469,7 @@ func (s *RunnersService) ListProjects(ctx context.Context, id int64, opt *ListRu
 			return nil, nil, err
 		}
 	}
-	return doJSON[[]*Project](ctx, s.client, &request{method: http.MethodGet, path: p, query: opt, opts: opts})
+	return doJSON[[]*Project](ctx, s.c(), &request{method: http.MethodGet, path: p, query: opt, opts: opts})
 }
 
 // DeleteManager deletes one runner manager, identified by the runner's
@@ -487,7 +487,7 @@ func (s *RunnersService) DeleteManager(ctx context.Context, authToken, systemID 
 		return nil, &ValidationError{Field: "systemID", Reason: "is empty"}
 	}
 	body := &tokenBody{Token: authToken, SystemID: systemID}
-	return s.client.send(ctx, &request{method: http.MethodDelete, path: "runners/managers", body: body, noAuth: true, opts: opts}, nil)
+	return s.c().send(ctx, &request{method: http.MethodDelete, path: "runners/managers", body: body, noAuth: true, opts: opts}, nil)
 }
 
 // ListProjectRunners lists the runners available to a project: its own,
@@ -504,7 +504,7 @@ func (s *RunnersService) ListProjectRunners(ctx context.Context, project Project
 	if err := opt.validate(); err != nil {
 		return nil, nil, err
 	}
-	return doJSON[[]*Runner](ctx, s.client, &request{method: http.MethodGet, path: "projects/" + seg + "/runners", query: opt, opts: opts})
+	return doJSON[[]*Runner](ctx, s.c(), &request{method: http.MethodGet, path: "projects/" + seg + "/runners", query: opt, opts: opts})
 }
 
 // EnableProjectRunner assigns a project runner to another project. A group
@@ -524,7 +524,7 @@ func (s *RunnersService) EnableProjectRunner(ctx context.Context, project Projec
 	body := &struct {
 		RunnerID int64 `json:"runner_id"`
 	}{runnerID}
-	return doJSON[*Runner](ctx, s.client, &request{method: http.MethodPost, path: "projects/" + seg + "/runners", body: body, opts: opts})
+	return doJSON[*Runner](ctx, s.c(), &request{method: http.MethodPost, path: "projects/" + seg + "/runners", body: body, opts: opts})
 }
 
 // DisableProjectRunner unassigns a runner from a project; it cannot remove
@@ -542,7 +542,7 @@ func (s *RunnersService) DisableProjectRunner(ctx context.Context, project Proje
 		return nil, invalidID("runnerID", runnerID)
 	}
 	p := "projects/" + seg + "/runners/" + strconv.FormatInt(runnerID, 10)
-	return s.client.send(ctx, &request{method: http.MethodDelete, path: p, opts: opts}, nil)
+	return s.c().send(ctx, &request{method: http.MethodDelete, path: p, opts: opts}, nil)
 }
 
 // ListGroupRunners lists the runners available to a group: its own, its
@@ -559,7 +559,7 @@ func (s *RunnersService) ListGroupRunners(ctx context.Context, group GroupRef, o
 	if err := opt.validate(); err != nil {
 		return nil, nil, err
 	}
-	return doJSON[[]*Runner](ctx, s.client, &request{method: http.MethodGet, path: "groups/" + seg + "/runners", query: opt, opts: opts})
+	return doJSON[[]*Runner](ctx, s.c(), &request{method: http.MethodGet, path: "groups/" + seg + "/runners", query: opt, opts: opts})
 }
 
 // RunnerInfo is runner metadata sent at registration. The newest servers
@@ -643,7 +643,7 @@ func (s *RunnersService) Register(ctx context.Context, registrationToken string,
 	if opt != nil {
 		body.RegisterRunnerOptions = *opt
 	}
-	return doJSON[*RunnerRegistration](ctx, s.client, &request{method: http.MethodPost, path: "runners", body: body, noAuth: true, opts: opts})
+	return doJSON[*RunnerRegistration](ctx, s.c(), &request{method: http.MethodPost, path: "runners", body: body, noAuth: true, opts: opts})
 }
 
 // RunnerOwner says what a runner made with Runners.Create belongs to: the
@@ -745,7 +745,7 @@ func (s *RunnersService) Create(ctx context.Context, owner RunnerOwner, opt *Cre
 	case RunnerTypeProject:
 		body.ProjectID = owner.id
 	}
-	return doJSON[*RunnerRegistration](ctx, s.client, &request{method: http.MethodPost, path: "user/runners", body: body, opts: opts})
+	return doJSON[*RunnerRegistration](ctx, s.c(), &request{method: http.MethodPost, path: "user/runners", body: body, opts: opts})
 }
 
 // VerifyRunnerOptions are the optional settings of Runners.Verify. The
@@ -777,7 +777,7 @@ func (s *RunnersService) Verify(ctx context.Context, runnerToken string, opt *Ve
 	}
 	// Decoded through rawBodyDecoder: old servers answer a bare "200", not JSON.
 	v := new(RunnerVerification)
-	resp, err := s.client.send(ctx, &request{method: http.MethodPost, path: "runners/verify", body: body, noAuth: true, opts: opts}, v)
+	resp, err := s.c().send(ctx, &request{method: http.MethodPost, path: "runners/verify", body: body, noAuth: true, opts: opts}, v)
 	if err != nil {
 		return nil, resp, err
 	}
@@ -795,7 +795,7 @@ func (s *RunnersService) ResetAuthenticationToken(ctx context.Context, id int64,
 	if err != nil {
 		return nil, nil, err
 	}
-	return doJSON[*TokenWithExpiry](ctx, s.client, &request{method: http.MethodPost, path: p, opts: opts})
+	return doJSON[*TokenWithExpiry](ctx, s.c(), &request{method: http.MethodPost, path: p, opts: opts})
 }
 
 // ResetAuthenticationTokenWithToken replaces a runner's authentication
@@ -809,7 +809,7 @@ func (s *RunnersService) ResetAuthenticationTokenWithToken(ctx context.Context, 
 	if err := requireToken("currentToken", currentToken); err != nil {
 		return nil, nil, err
 	}
-	return doJSON[*TokenWithExpiry](ctx, s.client, &request{method: http.MethodPost, path: "runners/reset_authentication_token", body: &tokenBody{Token: currentToken}, noAuth: true, opts: opts})
+	return doJSON[*TokenWithExpiry](ctx, s.c(), &request{method: http.MethodPost, path: "runners/reset_authentication_token", body: &tokenBody{Token: currentToken}, noAuth: true, opts: opts})
 }
 
 // ResetInstanceRegistrationToken resets the instance's runner registration token (administrators).
@@ -822,7 +822,7 @@ func (s *RunnersService) ResetAuthenticationTokenWithToken(ctx context.Context, 
 // default since 17.0). Create runners with Runners.Create, which needs no
 // registration token.
 func (s *RunnersService) ResetInstanceRegistrationToken(ctx context.Context, opts ...RequestOption) (*TokenWithExpiry, *Response, error) {
-	return doJSON[*TokenWithExpiry](ctx, s.client, &request{method: http.MethodPost, path: "runners/reset_registration_token", opts: opts})
+	return doJSON[*TokenWithExpiry](ctx, s.c(), &request{method: http.MethodPost, path: "runners/reset_registration_token", opts: opts})
 }
 
 // ResetProjectRegistrationToken resets a project's runner registration token.
@@ -839,7 +839,7 @@ func (s *RunnersService) ResetProjectRegistrationToken(ctx context.Context, proj
 	if err != nil {
 		return nil, nil, err
 	}
-	return doJSON[*TokenWithExpiry](ctx, s.client, &request{method: http.MethodPost, path: "projects/" + seg + "/runners/reset_registration_token", opts: opts})
+	return doJSON[*TokenWithExpiry](ctx, s.c(), &request{method: http.MethodPost, path: "projects/" + seg + "/runners/reset_registration_token", opts: opts})
 }
 
 // ResetGroupRegistrationToken resets a group's runner registration token.
@@ -856,7 +856,7 @@ func (s *RunnersService) ResetGroupRegistrationToken(ctx context.Context, group 
 	if err != nil {
 		return nil, nil, err
 	}
-	return doJSON[*TokenWithExpiry](ctx, s.client, &request{method: http.MethodPost, path: "groups/" + seg + "/runners/reset_registration_token", opts: opts})
+	return doJSON[*TokenWithExpiry](ctx, s.c(), &request{method: http.MethodPost, path: "groups/" + seg + "/runners/reset_registration_token", opts: opts})
 }
 
 // JobRouterDiscovery is the answer of Runners.DiscoverJobRouter (entity
@@ -882,6 +882,15 @@ func (s *RunnersService) DiscoverJobRouter(ctx context.Context, runnerToken stri
 		return nil, nil, err
 	}
 	// The header is set after the request options, so that WithHeader cannot replace it.
-	return doJSON[*JobRouterDiscovery](ctx, s.client, &request{method: http.MethodGet, path: "runners/router/discovery", noAuth: true,
+	return doJSON[*JobRouterDiscovery](ctx, s.c(), &request{method: http.MethodGet, path: "runners/router/discovery", noAuth: true,
 		header: http.Header{"Runner-Token": {runnerToken}}, secrets: []string{runnerToken}, opts: opts})
+}
+
+// c is the service's client; nil for a nil service (a zero Client's), which
+// the request path answers with ErrInvalidInput.
+func (s *RunnersService) c() *Client {
+	if s == nil {
+		return nil
+	}
+	return s.client
 }

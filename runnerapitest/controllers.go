@@ -6,58 +6,67 @@ import (
 	"time"
 )
 
+// Parameter blocks of runner_controllers.rb, runner_controller_tokens.rb and
+// runner_controller_scopes.rb (EE, newest).
+var (
+	ctrlListDecl   = decl{params: pagination}
+	ctrlIDDecl     = decl{params: []param{idParam("id")}}
+	ctrlCreateDecl = decl{params: []param{
+		{name: "description", kind: kString},
+		{name: "state", kind: kString, values: controllerStates, def: controllerDisabled},
+	}}
+	ctrlUpdateDecl = decl{params: []param{
+		idParam("id"),
+		{name: "description", kind: kString},
+		{name: "state", kind: kString, values: controllerStates},
+	}}
+	ctrlTokensDecl     = decl{params: append([]param{idParam("runner_controller_id")}, pagination...)}
+	ctrlTokenDecl      = decl{params: []param{idParam("runner_controller_id"), idParam("id")}}
+	ctrlNewTokenDecl   = decl{params: []param{idParam("runner_controller_id"), {name: "description", kind: kString}}}
+	ctrlRunnerScopeDcl = decl{params: []param{idParam("id"), idParam("runner_id")}}
+)
+
 // controllerRoutes registers the Runner Controllers API (GitLab 18.9+, Ultimate, admin only).
+// The token routes name the controller runner_controller_id and the token id, as GitLab does.
 func (s *Server) controllerRoutes() {
-	s.handle("GET /runner_controllers", s.ctrl(s.listControllers))
-	s.handle("POST /runner_controllers", s.ctrl(s.createController))
-	s.handle("GET /runner_controllers/{id}", s.ctrl(s.getController))
-	s.handle("PUT /runner_controllers/{id}", s.ctrl(s.updateController))
-	s.handle("DELETE /runner_controllers/{id}", s.ctrl(s.deleteController))
-	s.handle("GET /runner_controllers/{id}/tokens", s.ctrl(s.listCtrlTokens))
-	s.handle("POST /runner_controllers/{id}/tokens", s.ctrl(s.createCtrlToken))
-	s.handle("GET /runner_controllers/{id}/tokens/{token_id}", s.ctrl(s.getCtrlToken))
-	s.handle("DELETE /runner_controllers/{id}/tokens/{token_id}", s.ctrl(s.revokeCtrlToken))
-	s.handle("POST /runner_controllers/{id}/tokens/{token_id}/rotate", s.ctrl(s.rotateCtrlToken))
-	s.handle("GET /runner_controllers/{id}/scopes", s.ctrl(s.listScopes))
-	s.handle("POST /runner_controllers/{id}/scopes/instance", s.ctrl(s.addInstanceScope))
-	s.handle("DELETE /runner_controllers/{id}/scopes/instance", s.ctrl(s.removeInstanceScope))
-	s.handle("POST /runner_controllers/{id}/scopes/runners/{runner_id}", s.ctrl(s.addRunnerScope))
-	s.handle("DELETE /runner_controllers/{id}/scopes/runners/{runner_id}", s.ctrl(s.removeRunnerScope))
+	ctl := func(d decl) route { return route{auth: authAdmin, before: s.licensed, params: d} }
+	s.handle("GET /runner_controllers", ctl(ctrlListDecl), s.listControllers)
+	s.handle("POST /runner_controllers", ctl(ctrlCreateDecl), s.createController)
+	s.handle("GET /runner_controllers/{id}", ctl(ctrlIDDecl), s.getController)
+	s.handle("PUT /runner_controllers/{id}", ctl(ctrlUpdateDecl), s.updateController)
+	s.handle("DELETE /runner_controllers/{id}", ctl(ctrlIDDecl), s.deleteController)
+	s.handle("GET /runner_controllers/{runner_controller_id}/tokens", ctl(ctrlTokensDecl), s.listCtrlTokens)
+	s.handle("POST /runner_controllers/{runner_controller_id}/tokens", ctl(ctrlNewTokenDecl), s.createCtrlToken)
+	s.handle("GET /runner_controllers/{runner_controller_id}/tokens/{id}", ctl(ctrlTokenDecl), s.getCtrlToken)
+	s.handle("DELETE /runner_controllers/{runner_controller_id}/tokens/{id}", ctl(ctrlTokenDecl), s.revokeCtrlToken)
+	s.handle("POST /runner_controllers/{runner_controller_id}/tokens/{id}/rotate", ctl(ctrlTokenDecl), s.rotateCtrlToken)
+	s.handle("GET /runner_controllers/{id}/scopes", ctl(ctrlIDDecl), s.listScopes)
+	s.handle("POST /runner_controllers/{id}/scopes/instance", ctl(ctrlIDDecl), s.addInstanceScope)
+	s.handle("DELETE /runner_controllers/{id}/scopes/instance", ctl(ctrlIDDecl), s.removeInstanceScope)
+	s.handle("POST /runner_controllers/{id}/scopes/runners/{runner_id}", ctl(ctrlRunnerScopeDcl), s.addRunnerScope)
+	s.handle("DELETE /runner_controllers/{id}/scopes/runners/{runner_id}", ctl(ctrlRunnerScopeDcl), s.removeRunnerScope)
 }
 
-// ctrl runs GitLab's prelude: administrator first (401/403), then the licence (404).
-func (s *Server) ctrl(h handler) handler {
-	return func(c *call) (int, any, *apiError) {
-		if err := c.admin(); err != nil {
-			return 0, nil, err
-		}
-		if s.st.unlicensed {
-			return 0, nil, errNotFound
-		}
-		return h(c)
+// licensed is the prelude's licence check, after the administrator check: 404 without Ultimate.
+func (s *Server) licensed(c *call) *apiError {
+	if s.st.unlicensed {
+		return errNotFound
 	}
+	return nil
 }
 
-// findController loads :id; the scope endpoints use `find`, hence their lowercase message.
-func (c *call) findController(notFound *apiError) (*controller, *apiError) {
-	id, err := c.idParam("id")
-	if err != nil {
-		return nil, err
-	}
-	ctl := c.s.st.ctrlByID[id]
+// findController loads the controller of the Integer parameter key; the
+// scope endpoints use `find`, hence their lowercase message.
+func (c *call) findController(key string, notFound *apiError) (*controller, *apiError) {
+	ctl := c.s.st.ctrlByID[c.id(key)]
 	if ctl == nil {
 		return nil, notFound
 	}
 	return ctl, nil
 }
 
-func validState(s string) bool { return s == "disabled" || s == "enabled" || s == "dry_run" }
-
 func (s *Server) listControllers(c *call) (int, any, *apiError) {
-	from, to, err := c.offsetPage(len(s.st.controllers), false)
-	if err != nil {
-		return 0, nil, err
-	}
+	from, to := c.offsetPage(len(s.st.controllers), false)
 	out := make([]controllerJSON, 0, to-from)
 	for _, ctl := range s.st.controllers[from:to] {
 		out = append(out, renderController(ctl))
@@ -69,7 +78,7 @@ func (s *Server) listControllers(c *call) (int, any, *apiError) {
 const connectedWindow = time.Hour
 
 func (s *Server) getController(c *call) (int, any, *apiError) {
-	ctl, err := c.findController(errNotFound)
+	ctl, err := c.findController("id", errNotFound)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -84,15 +93,12 @@ func (s *Server) getController(c *call) (int, any, *apiError) {
 	return 200, out, nil
 }
 
-// controllerFields reads description and state.
-func controllerFields(p params, ctl *controller) *apiError {
-	if v, ok := p.str("state"); ok {
-		if !validState(v) {
-			return rawErr(400, "state does not have a valid value")
-		}
+// controllerFields applies the validated description and state.
+func controllerFields(a args, ctl *controller) *apiError {
+	if v, ok := a.str("state"); ok {
 		ctl.state = v
 	}
-	if v, ok := p.str("description"); ok {
+	if v, ok := a.str("description"); ok {
 		ctl.description = v
 	}
 	if len(ctl.description) > 1024 {
@@ -102,8 +108,8 @@ func controllerFields(p params, ctl *controller) *apiError {
 }
 
 func (s *Server) createController(c *call) (int, any, *apiError) {
-	ctl := &controller{state: "disabled", createdAt: c.now, updatedAt: c.now}
-	if err := controllerFields(c.params, ctl); err != nil {
+	ctl := &controller{state: controllerDisabled, createdAt: c.now, updatedAt: c.now}
+	if err := controllerFields(c.args, ctl); err != nil {
 		return 0, nil, err
 	}
 	ctl.id = s.st.id("controller")
@@ -114,12 +120,12 @@ func (s *Server) createController(c *call) (int, any, *apiError) {
 }
 
 func (s *Server) updateController(c *call) (int, any, *apiError) {
-	ctl, err := c.findController(errNotFound)
+	ctl, err := c.findController("id", errNotFound)
 	if err != nil {
 		return 0, nil, err
 	}
 	next := *ctl
-	if err := controllerFields(c.params, &next); err != nil {
+	if err := controllerFields(c.args, &next); err != nil {
 		return 0, nil, err
 	}
 	next.updatedAt = c.now
@@ -128,7 +134,7 @@ func (s *Server) updateController(c *call) (int, any, *apiError) {
 }
 
 func (s *Server) deleteController(c *call) (int, any, *apiError) {
-	ctl, err := c.findController(errNotFound)
+	ctl, err := c.findController("id", errNotFound)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -152,10 +158,7 @@ func activeTokens(ctl *controller) []*ctrlToken {
 }
 
 func (c *call) findCtrlToken(ctl *controller) (*ctrlToken, *apiError) {
-	id, err := c.idParam("token_id")
-	if err != nil {
-		return nil, err
-	}
+	id := c.id("id")
 	for _, t := range activeTokens(ctl) {
 		if t.id == id {
 			return t, nil
@@ -165,15 +168,12 @@ func (c *call) findCtrlToken(ctl *controller) (*ctrlToken, *apiError) {
 }
 
 func (s *Server) listCtrlTokens(c *call) (int, any, *apiError) {
-	ctl, err := c.findController(errNotFound)
+	ctl, err := c.findController("runner_controller_id", errNotFound)
 	if err != nil {
 		return 0, nil, err
 	}
 	toks := activeTokens(ctl)
-	from, to, err := c.offsetPage(len(toks), false)
-	if err != nil {
-		return 0, nil, err
-	}
+	from, to := c.offsetPage(len(toks), false)
 	out := make([]ctrlTokenJSON, 0, to-from)
 	for _, t := range toks[from:to] {
 		out = append(out, renderCtrlToken(ctl, t, false))
@@ -182,7 +182,7 @@ func (s *Server) listCtrlTokens(c *call) (int, any, *apiError) {
 }
 
 func (s *Server) getCtrlToken(c *call) (int, any, *apiError) {
-	ctl, err := c.findController(errNotFound)
+	ctl, err := c.findController("runner_controller_id", errNotFound)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -202,11 +202,11 @@ func (s *Server) mintToken(ctl *controller, description string, now time.Time) *
 }
 
 func (s *Server) createCtrlToken(c *call) (int, any, *apiError) {
-	ctl, err := c.findController(errNotFound)
+	ctl, err := c.findController("runner_controller_id", errNotFound)
 	if err != nil {
 		return 0, nil, err
 	}
-	desc, _ := c.params.str("description")
+	desc, _ := c.args.str("description")
 	if len(desc) > 1024 {
 		return 0, nil, msgErr(400, "Description is too long (maximum is 1024 characters)")
 	}
@@ -214,7 +214,7 @@ func (s *Server) createCtrlToken(c *call) (int, any, *apiError) {
 }
 
 func (s *Server) revokeCtrlToken(c *call) (int, any, *apiError) {
-	ctl, err := c.findController(errNotFound)
+	ctl, err := c.findController("runner_controller_id", errNotFound)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -227,7 +227,7 @@ func (s *Server) revokeCtrlToken(c *call) (int, any, *apiError) {
 }
 
 func (s *Server) rotateCtrlToken(c *call) (int, any, *apiError) {
-	ctl, err := c.findController(errNotFound)
+	ctl, err := c.findController("runner_controller_id", errNotFound)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -240,27 +240,27 @@ func (s *Server) rotateCtrlToken(c *call) (int, any, *apiError) {
 }
 
 type scopesJSON struct {
-	Instance []map[string]time.Time `json:"instance_level_scopings"`
-	Runners  []map[string]any       `json:"runner_level_scopings"`
+	Instance []map[string]stamp `json:"instance_level_scopings"`
+	Runners  []map[string]any   `json:"runner_level_scopings"`
 }
 
 func (s *Server) listScopes(c *call) (int, any, *apiError) {
-	ctl, err := c.findController(errNotFoundLow)
+	ctl, err := c.findController("id", errNotFoundLow)
 	if err != nil {
 		return 0, nil, err
 	}
-	out := scopesJSON{Instance: []map[string]time.Time{}, Runners: []map[string]any{}}
+	out := scopesJSON{Instance: []map[string]stamp{}, Runners: []map[string]any{}}
 	if ctl.instance != nil {
-		out.Instance = append(out.Instance, map[string]time.Time{"created_at": ctl.instance.createdAt, "updated_at": ctl.instance.updatedAt})
+		out.Instance = append(out.Instance, map[string]stamp{"created_at": ts(ctl.instance.createdAt), "updated_at": ts(ctl.instance.updatedAt)})
 	}
 	for _, rs := range ctl.runnerScope {
-		out.Runners = append(out.Runners, map[string]any{"runner_id": rs.runnerID, "created_at": rs.createdAt, "updated_at": rs.updatedAt})
+		out.Runners = append(out.Runners, map[string]any{"runner_id": rs.runnerID, "created_at": ts(rs.createdAt), "updated_at": ts(rs.updatedAt)})
 	}
 	return 200, out, nil
 }
 
 func (s *Server) addInstanceScope(c *call) (int, any, *apiError) {
-	ctl, err := c.findController(errNotFoundLow)
+	ctl, err := c.findController("id", errNotFoundLow)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -271,11 +271,11 @@ func (s *Server) addInstanceScope(c *call) (int, any, *apiError) {
 		return 0, nil, msgErr(409, "Runner controller already has runner-level scopes. Remove them before adding instance-level scope.")
 	}
 	ctl.instance = &scopeTimes{c.now, c.now}
-	return 201, map[string]time.Time{"created_at": c.now, "updated_at": c.now}, nil
+	return 201, map[string]stamp{"created_at": ts(c.now), "updated_at": ts(c.now)}, nil
 }
 
 func (s *Server) removeInstanceScope(c *call) (int, any, *apiError) {
-	ctl, err := c.findController(errNotFoundLow)
+	ctl, err := c.findController("id", errNotFoundLow)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -284,11 +284,7 @@ func (s *Server) removeInstanceScope(c *call) (int, any, *apiError) {
 }
 
 func (c *call) findScopeRunner() (*runner, *apiError) {
-	id, err := c.idParam("runner_id")
-	if err != nil {
-		return nil, err
-	}
-	r := c.s.st.runnerByID[id]
+	r := c.s.st.runnerByID[c.id("runner_id")]
 	if r == nil {
 		return nil, errNotFoundLow
 	}
@@ -296,7 +292,7 @@ func (c *call) findScopeRunner() (*runner, *apiError) {
 }
 
 func (s *Server) addRunnerScope(c *call) (int, any, *apiError) {
-	ctl, err := c.findController(errNotFoundLow)
+	ctl, err := c.findController("id", errNotFoundLow)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -304,7 +300,7 @@ func (s *Server) addRunnerScope(c *call) (int, any, *apiError) {
 	if err != nil {
 		return 0, nil, err
 	}
-	if r.typ != "instance_type" {
+	if r.typ != instanceType {
 		return 0, nil, msgErr(422, "Only instance-type runners can be scoped")
 	}
 	if ctl.instance != nil {
@@ -316,11 +312,11 @@ func (s *Server) addRunnerScope(c *call) (int, any, *apiError) {
 		}
 	}
 	ctl.runnerScope = append(ctl.runnerScope, runnerScope{r.id, scopeTimes{c.now, c.now}})
-	return 201, map[string]any{"runner_id": r.id, "created_at": c.now, "updated_at": c.now}, nil
+	return 201, map[string]any{"runner_id": r.id, "created_at": ts(c.now), "updated_at": ts(c.now)}, nil
 }
 
 func (s *Server) removeRunnerScope(c *call) (int, any, *apiError) {
-	ctl, err := c.findController(errNotFoundLow)
+	ctl, err := c.findController("id", errNotFoundLow)
 	if err != nil {
 		return 0, nil, err
 	}

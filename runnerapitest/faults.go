@@ -15,8 +15,10 @@ type Fault struct {
 	// Status, when non-zero, is answered instead of the real result, with a
 	// GitLab-like error body ("Retry later" text for 429).
 	Status int
-	// AfterCommit applies the request to the state first, then answers
-	// Status (or resets): the client sees a failure for a change that happened.
+	// AfterCommit applies the request to the state first (before any
+	// Latency), then answers Status or resets: the client sees a failure for
+	// a change that happened. Without Status or Reset the real answer is
+	// sent after the Latency; the request is applied once either way.
 	AfterCommit bool
 	// Reset closes the connection without an answer.
 	Reset bool
@@ -82,16 +84,17 @@ func (f *faults) pick(r *http.Request) Fault {
 	return Fault{}
 }
 
-// writeFault answers a forced status the way GitLab or its proxy would.
-func writeFault(w http.ResponseWriter, f Fault) {
+// writeFault answers a forced status the way GitLab or its proxy would;
+// now is the server's clock, for RateLimit-Reset.
+func writeFault(w http.ResponseWriter, f Fault, now time.Time) {
 	h := w.Header()
 	if f.RetryAfter != "" {
 		h.Set("Retry-After", f.RetryAfter)
 	}
 	if f.RateLimit {
-		reset := time.Now().Add(time.Minute).Unix()
+		reset := now.Add(time.Minute).Unix()
 		if secs, err := strconv.Atoi(f.RetryAfter); err == nil {
-			reset = time.Now().Add(time.Duration(secs) * time.Second).Unix()
+			reset = now.Add(time.Duration(secs) * time.Second).Unix()
 		}
 		h.Set("RateLimit-Name", "throttle_authenticated_api")
 		h.Set("RateLimit-Limit", "600")

@@ -2,8 +2,31 @@ package runnerapitest
 
 import (
 	"strconv"
+	"strings"
 	"time"
 )
+
+// stamp is a timestamp as GitLab renders it: UTC, ISO 8601, always exactly
+// three fractional digits ("2025-01-02T03:04:05.000Z"; ActiveSupport's
+// time_precision 3), never "…05Z" or nanoseconds.
+type stamp time.Time
+
+const stampLayout = "2006-01-02T15:04:05.000Z"
+
+func (t stamp) MarshalJSON() ([]byte, error) {
+	return []byte(`"` + time.Time(t).UTC().Format(stampLayout) + `"`), nil
+}
+
+// ts and tsp convert times for rendering; tsp keeps nil as JSON null.
+func ts(t time.Time) stamp { return stamp(t) }
+
+func tsp(t *time.Time) *stamp {
+	if t == nil {
+		return nil
+	}
+	st := stamp(*t)
+	return &st
+}
 
 // JSON shapes, as the newest GitLab renders them.
 
@@ -18,7 +41,7 @@ type runnerJSON struct {
 	Name               *string    `json:"name"`
 	Online             *bool      `json:"online"`
 	CreatedBy          *userBasic `json:"created_by,omitempty"`
-	CreatedAt          time.Time  `json:"created_at"`
+	CreatedAt          stamp      `json:"created_at"`
 	Status             string     `json:"status"`
 	JobExecutionStatus string     `json:"job_execution_status"`
 }
@@ -35,29 +58,59 @@ type userBasic struct {
 
 type runnerDetailsJSON struct {
 	runnerJSON
-	TagList         []string       `json:"tag_list"`
-	RunUntagged     bool           `json:"run_untagged"`
-	Locked          bool           `json:"locked"`
-	MaximumTimeout  *int64         `json:"maximum_timeout"`
-	AccessLevel     string         `json:"access_level"`
-	Version         *string        `json:"version"`
-	Revision        *string        `json:"revision"`
-	Platform        *string        `json:"platform"`
-	Architecture    *string        `json:"architecture"`
-	ContactedAt     *time.Time     `json:"contacted_at"`
-	MaintenanceNote *string        `json:"maintenance_note"`
-	Projects        *[]projectJSON `json:"projects,omitempty"`
-	Groups          []groupJSON    `json:"groups"`
+	TagList         []string            `json:"tag_list"`
+	RunUntagged     bool                `json:"run_untagged"`
+	Locked          bool                `json:"locked"`
+	MaximumTimeout  *int64              `json:"maximum_timeout"`
+	AccessLevel     string              `json:"access_level"`
+	Version         *string             `json:"version"`
+	Revision        *string             `json:"revision"`
+	Platform        *string             `json:"platform"`
+	Architecture    *string             `json:"architecture"`
+	ContactedAt     *stamp              `json:"contacted_at"`
+	MaintenanceNote *string             `json:"maintenance_note"`
+	Projects        *[]basicProjectJSON `json:"projects,omitempty"`
+	Groups          []groupJSON         `json:"groups"`
 }
 
 type projectJSON struct {
-	ID                int64     `json:"id"`
-	Description       *string   `json:"description"`
-	Name              string    `json:"name"`
-	NameWithNamespace string    `json:"name_with_namespace"`
-	Path              string    `json:"path"`
-	PathWithNamespace string    `json:"path_with_namespace"`
-	CreatedAt         time.Time `json:"created_at"`
+	ID                int64   `json:"id"`
+	Description       *string `json:"description"`
+	Name              string  `json:"name"`
+	NameWithNamespace string  `json:"name_with_namespace"`
+	Path              string  `json:"path"`
+	PathWithNamespace string  `json:"path_with_namespace"`
+	CreatedAt         stamp   `json:"created_at"`
+}
+
+// basicProjectJSON is Entities::BasicProjectDetails (GET /runners/:id/projects, RunnerDetails.projects).
+type basicProjectJSON struct {
+	projectJSON
+	DefaultBranch  string        `json:"default_branch,omitempty"` // only with code access
+	TagList        []string      `json:"tag_list"`
+	Topics         []string      `json:"topics"`
+	SSHURLToRepo   string        `json:"ssh_url_to_repo"`
+	HTTPURLToRepo  string        `json:"http_url_to_repo"`
+	WebURL         string        `json:"web_url"`
+	ReadmeURL      *string       `json:"readme_url,omitempty"`  // only with code access
+	ForksCount     *int          `json:"forks_count,omitempty"` // only with code access
+	AvatarURL      *string       `json:"avatar_url"`
+	StarCount      int           `json:"star_count"`
+	LastActivityAt stamp         `json:"last_activity_at"`
+	Visibility     string        `json:"visibility"`
+	Namespace      namespaceJSON `json:"namespace"`
+}
+
+// namespaceJSON is Entities::NamespaceBasic.
+type namespaceJSON struct {
+	ID        int64   `json:"id"`
+	Name      string  `json:"name"`
+	Path      string  `json:"path"`
+	Kind      string  `json:"kind"`
+	FullPath  string  `json:"full_path"`
+	ParentID  *int64  `json:"parent_id"`
+	AvatarURL *string `json:"avatar_url"`
+	WebURL    string  `json:"web_url"`
 }
 
 type groupJSON struct {
@@ -67,17 +120,17 @@ type groupJSON struct {
 }
 
 type managerJSON struct {
-	ID                 int64      `json:"id"`
-	SystemID           string     `json:"system_id"`
-	Version            *string    `json:"version"`
-	Revision           *string    `json:"revision"`
-	Platform           *string    `json:"platform"`
-	Architecture       *string    `json:"architecture"`
-	CreatedAt          time.Time  `json:"created_at"`
-	ContactedAt        *time.Time `json:"contacted_at"`
-	IPAddress          *string    `json:"ip_address"`
-	Status             string     `json:"status"`
-	JobExecutionStatus string     `json:"job_execution_status"`
+	ID                 int64   `json:"id"`
+	SystemID           string  `json:"system_id"`
+	Version            *string `json:"version"`
+	Revision           *string `json:"revision"`
+	Platform           *string `json:"platform"`
+	Architecture       *string `json:"architecture"`
+	CreatedAt          stamp   `json:"created_at"`
+	ContactedAt        *stamp  `json:"contacted_at"`
+	IPAddress          *string `json:"ip_address"`
+	Status             string  `json:"status"`
+	JobExecutionStatus string  `json:"job_execution_status"`
 }
 
 type jobJSON struct {
@@ -89,10 +142,10 @@ type jobJSON struct {
 	Tag            bool         `json:"tag"`
 	Coverage       *float64     `json:"coverage"`
 	AllowFailure   bool         `json:"allow_failure"`
-	CreatedAt      time.Time    `json:"created_at"`
-	StartedAt      *time.Time   `json:"started_at"`
-	FinishedAt     *time.Time   `json:"finished_at"`
-	ErasedAt       *time.Time   `json:"erased_at"`
+	CreatedAt      stamp        `json:"created_at"`
+	StartedAt      *stamp       `json:"started_at"`
+	FinishedAt     *stamp       `json:"finished_at"`
+	ErasedAt       *stamp       `json:"erased_at"`
 	Duration       *float64     `json:"duration"`
 	QueuedDuration *float64     `json:"queued_duration"`
 	User           *userBasic   `json:"user"`
@@ -104,56 +157,56 @@ type jobJSON struct {
 }
 
 type commitJSON struct {
-	ID             string    `json:"id"`
-	ShortID        string    `json:"short_id"`
-	CreatedAt      time.Time `json:"created_at"`
-	ParentIDs      []string  `json:"parent_ids"`
-	Title          string    `json:"title"`
-	Message        string    `json:"message"`
-	AuthorName     string    `json:"author_name"`
-	AuthorEmail    string    `json:"author_email"`
-	AuthoredDate   time.Time `json:"authored_date"`
-	CommitterName  string    `json:"committer_name"`
-	CommitterEmail string    `json:"committer_email"`
-	CommittedDate  time.Time `json:"committed_date"`
+	ID             string   `json:"id"`
+	ShortID        string   `json:"short_id"`
+	CreatedAt      stamp    `json:"created_at"`
+	ParentIDs      []string `json:"parent_ids"`
+	Title          string   `json:"title"`
+	Message        string   `json:"message"`
+	AuthorName     string   `json:"author_name"`
+	AuthorEmail    string   `json:"author_email"`
+	AuthoredDate   stamp    `json:"authored_date"`
+	CommitterName  string   `json:"committer_name"`
+	CommitterEmail string   `json:"committer_email"`
+	CommittedDate  stamp    `json:"committed_date"`
 }
 
 type pipelineJSON struct {
-	ID        int64     `json:"id"`
-	IID       int64     `json:"iid"`
-	ProjectID int64     `json:"project_id"`
-	SHA       string    `json:"sha"`
-	Ref       string    `json:"ref"`
-	Status    string    `json:"status"`
-	Source    string    `json:"source"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
-	WebURL    string    `json:"web_url"`
+	ID        int64  `json:"id"`
+	IID       int64  `json:"iid"`
+	ProjectID int64  `json:"project_id"`
+	SHA       string `json:"sha"`
+	Ref       string `json:"ref"`
+	Status    string `json:"status"`
+	Source    string `json:"source"`
+	CreatedAt stamp  `json:"created_at"`
+	UpdatedAt stamp  `json:"updated_at"`
+	WebURL    string `json:"web_url"`
 }
 
 type registrationJSON struct {
-	ID             int64      `json:"id"`
-	Token          string     `json:"token"`
-	TokenExpiresAt *time.Time `json:"token_expires_at"`
+	ID             int64  `json:"id"`
+	Token          string `json:"token"`
+	TokenExpiresAt *stamp `json:"token_expires_at"`
 }
 
 type controllerJSON struct {
-	ID          int64     `json:"id"`
-	Description string    `json:"description"`
-	State       string    `json:"state"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
-	Connected   *bool     `json:"connected,omitempty"`
+	ID          int64  `json:"id"`
+	Description string `json:"description"`
+	State       string `json:"state"`
+	CreatedAt   stamp  `json:"created_at"`
+	UpdatedAt   stamp  `json:"updated_at"`
+	Connected   *bool  `json:"connected,omitempty"`
 }
 
 type ctrlTokenJSON struct {
-	ID                 int64      `json:"id"`
-	RunnerControllerID int64      `json:"runner_controller_id"`
-	Description        string     `json:"description"`
-	LastUsedAt         *time.Time `json:"last_used_at"`
-	CreatedAt          time.Time  `json:"created_at"`
-	UpdatedAt          time.Time  `json:"updated_at"`
-	Token              string     `json:"token,omitempty"`
+	ID                 int64  `json:"id"`
+	RunnerControllerID int64  `json:"runner_controller_id"`
+	Description        string `json:"description"`
+	LastUsedAt         *stamp `json:"last_used_at"`
+	CreatedAt          stamp  `json:"created_at"`
+	UpdatedAt          stamp  `json:"updated_at"`
+	Token              string `json:"token,omitempty"`
 }
 
 func strp(s string) *string {
@@ -184,21 +237,47 @@ func (s *Server) renderRunner(r *runner, now time.Time) runnerJSON {
 	}
 	return runnerJSON{
 		ID: r.id, Description: r.description, Active: !r.paused, Paused: r.paused,
-		IsShared: r.typ == "instance_type", RunnerType: r.typ, Name: strp(r.name), Online: r.online(now),
-		CreatedBy: s.userBasic(r.creator), CreatedAt: r.createdAt, Status: r.status(now), JobExecutionStatus: exec,
+		IsShared: r.typ == instanceType, RunnerType: r.typ, Name: strp(r.name), Online: r.online(now),
+		CreatedBy: s.userBasic(r.creator), CreatedAt: ts(r.createdAt), Status: r.status(now), JobExecutionStatus: exec,
 	}
 }
 
 func (s *Server) renderProject(p *project) projectJSON {
 	return projectJSON{ID: p.id, Name: p.name, NameWithNamespace: p.group.fullName() + " / " + p.name,
-		Path: p.path, PathWithNamespace: p.fullPath(), CreatedAt: p.created}
+		Path: p.path, PathWithNamespace: p.fullPath(), CreatedAt: ts(p.created)}
+}
+
+// renderBasicProject renders p as u sees it: the repository fields only
+// with code access (Reporter or more, as projects are private here).
+func (s *Server) renderBasicProject(p *project, u *user) basicProjectJSON {
+	base := s.webBase()
+	host := strings.TrimPrefix(strings.TrimPrefix(base, "http://"), "https://")
+	host, _, _ = strings.Cut(host, "/")
+	host, _, _ = strings.Cut(host, ":")
+	g := p.group
+	ns := namespaceJSON{ID: g.id, Name: g.name, Path: g.path, Kind: "group", FullPath: g.fullPath(), WebURL: base + "/groups/" + g.fullPath()}
+	if g.parent != nil {
+		id := g.parent.id
+		ns.ParentID = &id
+	}
+	out := basicProjectJSON{
+		projectJSON: s.renderProject(p), TagList: []string{}, Topics: []string{},
+		SSHURLToRepo: "git@" + host + ":" + p.fullPath() + ".git", HTTPURLToRepo: base + "/" + p.fullPath() + ".git",
+		WebURL: base + "/" + p.fullPath(), LastActivityAt: ts(p.created), Visibility: "private", Namespace: ns,
+	}
+	if u.admin || s.st.projectRole(u, p) >= RoleReporter {
+		readme := out.WebURL + "/-/blob/main/README.md"
+		forks := 0
+		out.DefaultBranch, out.ReadmeURL, out.ForksCount = "main", &readme, &forks
+	}
+	return out
 }
 
 // renderDetails renders a runner's details as u may see them.
 func (s *Server) renderDetails(r *runner, u *user, now time.Time, withProjects bool) runnerDetailsJSON {
 	d := runnerDetailsJSON{
 		runnerJSON: s.renderRunner(r, now), TagList: append([]string{}, r.tags...), RunUntagged: r.runUntagged,
-		Locked: r.locked, MaximumTimeout: r.maximumTimeout, AccessLevel: r.accessLevel, ContactedAt: r.contactedAt,
+		Locked: r.locked, MaximumTimeout: r.maximumTimeout, AccessLevel: r.accessLevel, ContactedAt: tsp(r.contactedAt),
 		Groups: []groupJSON{},
 	}
 	if m := r.latestManager(); m != nil {
@@ -208,10 +287,10 @@ func (s *Server) renderDetails(r *runner, u *user, now time.Time, withProjects b
 		d.MaintenanceNote = strp(r.note)
 	}
 	if withProjects {
-		ps := []projectJSON{}
+		ps := []basicProjectJSON{}
 		for _, pid := range r.projectIDs {
 			if p := s.st.projects[pid]; p != nil && (u.admin || s.st.projectRole(u, p) >= RoleReporter) {
-				ps = append(ps, s.renderProject(p))
+				ps = append(ps, s.renderBasicProject(p, u))
 			}
 		}
 		d.Projects = &ps
@@ -240,7 +319,7 @@ func (s *Server) renderManager(r *runner, m *manager, now time.Time) managerJSON
 		exec = "active"
 	}
 	return managerJSON{ID: m.id, SystemID: m.systemID, Version: strp(m.version), Revision: strp(m.revision),
-		Platform: strp(m.platform), Architecture: strp(m.arch), CreatedAt: m.createdAt, ContactedAt: m.contactedAt,
+		Platform: strp(m.platform), Architecture: strp(m.arch), CreatedAt: ts(m.createdAt), ContactedAt: tsp(m.contactedAt),
 		IPAddress: strp(m.ip), Status: status, JobExecutionStatus: exec}
 }
 
@@ -263,24 +342,25 @@ func (s *Server) renderJob(j *job) jobJSON {
 			u = cand
 		}
 	}
+	created := ts(j.createdAt)
 	out := jobJSON{
-		ID: j.id, Status: j.status, Stage: j.stage, Name: j.name, Ref: j.ref, CreatedAt: j.createdAt,
+		ID: j.id, Status: j.status, Stage: j.stage, Name: j.name, Ref: j.ref, CreatedAt: created,
 		User: s.userBasic(u), WebURL: web + "/-/jobs/" + strconv.FormatInt(j.id, 10), Project: pj,
-		Commit: commitJSON{ID: sha, ShortID: sha[:8], CreatedAt: j.createdAt, ParentIDs: []string{}, Title: "Update " + j.name,
-			Message: "Update " + j.name + "\n", AuthorName: "Maria Silva", AuthorEmail: "maria@example.com", AuthoredDate: j.createdAt,
-			CommitterName: "Maria Silva", CommitterEmail: "maria@example.com", CommittedDate: j.createdAt},
+		Commit: commitJSON{ID: sha, ShortID: sha[:8], CreatedAt: created, ParentIDs: []string{}, Title: "Update " + j.name,
+			Message: "Update " + j.name + "\n", AuthorName: "Maria Silva", AuthorEmail: "maria@example.com", AuthoredDate: created,
+			CommitterName: "Maria Silva", CommitterEmail: "maria@example.com", CommittedDate: created},
 		Pipeline: pipelineJSON{ID: j.pipeline, IID: j.pipeline, ProjectID: j.projectID, SHA: sha, Ref: j.ref, Status: j.status,
-			Source: "push", CreatedAt: j.createdAt, UpdatedAt: j.createdAt, WebURL: web + "/-/pipelines/" + strconv.FormatInt(j.pipeline, 10)},
+			Source: "push", CreatedAt: created, UpdatedAt: created, WebURL: web + "/-/pipelines/" + strconv.FormatInt(j.pipeline, 10)},
 	}
 	if j.status != "created" && j.status != "pending" {
 		started := j.createdAt.Add(5 * time.Second)
-		out.StartedAt = &started
+		out.StartedAt = tsp(&started)
 		q := 5.0
 		out.QueuedDuration = &q
 		if j.duration > 0 {
 			d := j.duration
 			finished := started.Add(time.Duration(d * float64(time.Second)))
-			out.Duration, out.FinishedAt = &d, &finished
+			out.Duration, out.FinishedAt = &d, tsp(&finished)
 		}
 	}
 	if j.status == "failed" {
@@ -290,12 +370,12 @@ func (s *Server) renderJob(j *job) jobJSON {
 }
 
 func renderController(c *controller) controllerJSON {
-	return controllerJSON{ID: c.id, Description: c.description, State: c.state, CreatedAt: c.createdAt, UpdatedAt: c.updatedAt}
+	return controllerJSON{ID: c.id, Description: c.description, State: c.state, CreatedAt: ts(c.createdAt), UpdatedAt: ts(c.updatedAt)}
 }
 
 func renderCtrlToken(c *controller, t *ctrlToken, withSecret bool) ctrlTokenJSON {
-	out := ctrlTokenJSON{ID: t.id, RunnerControllerID: c.id, Description: t.description, LastUsedAt: t.lastUsedAt,
-		CreatedAt: t.createdAt, UpdatedAt: t.updatedAt}
+	out := ctrlTokenJSON{ID: t.id, RunnerControllerID: c.id, Description: t.description, LastUsedAt: tsp(t.lastUsedAt),
+		CreatedAt: ts(t.createdAt), UpdatedAt: ts(t.updatedAt)}
 	if withSecret {
 		out.Token = t.token
 	}

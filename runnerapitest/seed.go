@@ -3,7 +3,10 @@ package runnerapitest
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
+
+	"github.com/runnerkit/runnerapi"
 )
 
 // User is a seeded user and its personal access token.
@@ -13,12 +16,24 @@ type User struct {
 	Token    string
 }
 
-// AddUser adds a user with a personal access token (api scope).
+// AddUser adds a user with a personal access token (scopes api and, for
+// administrators, sudo). Use ClientAs to call the API as this user.
 func (s *Server) AddUser(username string, admin bool) User {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	u := s.st.addUser(username, username, admin, secret("glpat-"))
 	return User{ID: u.id, Username: u.username, Token: u.token}
+}
+
+// Users returns every user with its token, the administrator "root" (id 1) first.
+func (s *Server) Users() []User {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]User, 0, len(s.st.users))
+	for _, u := range s.st.users {
+		out = append(out, User{ID: u.id, Username: u.username, Token: u.token})
+	}
+	return out
 }
 
 // Namespace is a seeded group or project.
@@ -28,20 +43,32 @@ type Namespace struct {
 	RegistrationToken string
 }
 
-// AddGroup adds a group below parentID (0 for a top-level group).
+// AddGroup adds a group below parentID (0 for a top-level group). path is
+// one segment (the group's own path, e.g. "infra"); the full path is the
+// parent's plus "/" plus path, as Namespace.FullPath reports. It panics on a
+// path with a "/" or an unknown parent.
 func (s *Server) AddGroup(path string, parentID int64) Namespace {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if path == "" || strings.Contains(path, "/") {
+		panic(fmt.Sprintf("runnerapitest: AddGroup: path %q must be one non-empty segment", path))
+	}
+	if parentID != 0 && s.st.groups[parentID] == nil {
+		panic(fmt.Sprintf("runnerapitest: AddGroup: no parent group %d", parentID))
+	}
 	g := &group{id: s.st.id("group"), name: path, path: path, parent: s.st.groups[parentID], members: map[int64]int{}}
 	g.regToken = s.st.newRegToken(regScope{kind: "group_type", id: g.id})
 	s.st.groups[g.id] = g
 	return Namespace{ID: g.id, FullPath: g.fullPath(), RegistrationToken: g.regToken}
 }
 
-// AddProject adds a project to a group.
+// AddProject adds a project to a group; path is one segment, like AddGroup's.
 func (s *Server) AddProject(path string, groupID int64) Namespace {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if path == "" || strings.Contains(path, "/") {
+		panic(fmt.Sprintf("runnerapitest: AddProject: path %q must be one non-empty segment", path))
+	}
 	g := s.st.groups[groupID]
 	if g == nil {
 		panic(fmt.Sprintf("runnerapitest: AddProject: no group %d", groupID))
@@ -56,14 +83,22 @@ func (s *Server) AddProject(path string, groupID int64) Namespace {
 func (s *Server) AddGroupMember(groupID, userID int64, role int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.st.groups[groupID].members[userID] = role
+	g := s.st.groups[groupID]
+	if g == nil {
+		panic(fmt.Sprintf("runnerapitest: AddGroupMember: no group %d", groupID))
+	}
+	g.members[userID] = role
 }
 
 // AddProjectMember gives a user a role in a project.
 func (s *Server) AddProjectMember(projectID, userID int64, role int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.st.projects[projectID].members[userID] = role
+	p := s.st.projects[projectID]
+	if p == nil {
+		panic(fmt.Sprintf("runnerapitest: AddProjectMember: no project %d", projectID))
+	}
+	p.members[userID] = role
 }
 
 // ManagerSpec describes a runner manager (a machine running the runner).
@@ -74,14 +109,14 @@ type ManagerSpec struct {
 
 // RunnerSpec describes a runner to seed. Zero values take GitLab's defaults.
 type RunnerSpec struct {
-	Type           string // instance_type (default), group_type or project_type
+	Type           runnerapi.RunnerType // instance_type (default), group_type or project_type
 	Description    string
 	Name           string
 	Tags           []string
 	Paused         bool
 	Locked         bool
-	NoUntagged     bool // run_untagged false (needs Tags)
-	AccessLevel    string
+	NoUntagged     bool                  // run_untagged false (needs Tags)
+	AccessLevel    runnerapi.AccessLevel // not_protected (default) or ref_protected
 	MaximumTimeout *int64
 	Note           string
 	CreatedAt      time.Time  // default: the clock's now
@@ -103,39 +138,60 @@ func (s *Server) AddRunner(spec RunnerSpec) Runner {
 	return s.AddRunners(1, spec)[0]
 }
 
-// AddRunners seeds n runners alike but for their ids and tokens (fast for large fleets).
+// AddRunners seeds n runners alike but for their ids and tokens (fast for
+// large fleets). It panics on a type or access level GitLab does not know,
+// or on a group or project runner without its group or projects.
 func (s *Server) AddRunners(n int, spec RunnerSpec) []Runner {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
+	typ := string(spec.Type)
+	if typ == "" {
+		typ = instanceType
+	}
+	level := string(spec.AccessLevel)
+	if level == "" {
+		level = notProtected
+	}
+	switch {
+	case !contains(runnerTypes, typ):
+		panic(fmt.Sprintf("runnerapitest: AddRunners: unknown runner type %q", typ))
+	case !contains(accessLevels, level):
+		panic(fmt.Sprintf("runnerapitest: AddRunners: unknown access level %q", level))
+	case typ == groupType && s.st.groups[spec.GroupID] == nil:
+		panic(fmt.Sprintf("runnerapitest: AddRunners: group runner needs an existing GroupID, got %d", spec.GroupID))
+	case typ == projectType && len(spec.ProjectIDs) == 0:
+		panic("runnerapitest: AddRunners: project runner needs ProjectIDs")
+	}
 	out := make([]Runner, 0, n)
 	for range n {
-		typ := spec.Type
-		if typ == "" {
-			typ = "instance_type"
-		}
 		r := &runner{id: s.st.id("runner"), typ: typ, description: spec.Description, name: spec.Name,
 			tags: slices.Clone(spec.Tags), paused: spec.Paused, locked: spec.Locked, runUntagged: !spec.NoUntagged,
-			accessLevel: spec.AccessLevel, maximumTimeout: spec.MaximumTimeout, note: spec.Note,
-			createdAt: spec.CreatedAt, contactedAt: spec.ContactedAt, groupID: spec.GroupID, projectIDs: slices.Clone(spec.ProjectIDs)}
+			accessLevel: level, maximumTimeout: spec.MaximumTimeout, note: spec.Note,
+			createdAt: spec.CreatedAt, contactedAt: spec.ContactedAt, groupID: spec.GroupID}
 		if r.tags == nil {
 			r.tags = []string{}
-		}
-		if r.accessLevel == "" {
-			r.accessLevel = "not_protected"
 		}
 		if r.createdAt.IsZero() {
 			r.createdAt = now
 		}
 		r.updatedAt = r.createdAt
+		for _, pid := range spec.ProjectIDs {
+			r.link(pid, r.createdAt)
+		}
 		for _, u := range s.st.users {
 			if u.id == spec.CreatedBy {
 				r.creator = u
 			}
 		}
 		for _, m := range spec.Managers {
+			updated := r.createdAt
+			if m.ContactedAt != nil {
+				updated = *m.ContactedAt
+			}
 			r.managers = append(r.managers, &manager{id: s.st.id("manager"), systemID: m.SystemID, version: m.Version,
-				revision: m.Revision, platform: m.Platform, arch: m.Architecture, ip: m.IPAddress, createdAt: r.createdAt, contactedAt: m.ContactedAt})
+				revision: m.Revision, platform: m.Platform, arch: m.Architecture, ip: m.IPAddress, createdAt: r.createdAt,
+				updatedAt: updated, contactedAt: m.ContactedAt})
 		}
 		s.newRunnerToken(r, true)
 		s.st.insertRunner(r)
@@ -147,24 +203,29 @@ func (s *Server) AddRunners(n int, spec RunnerSpec) []Runner {
 // JobSpec describes a job that ran (or runs) on a runner.
 type JobSpec struct {
 	RunnerID, ProjectID, UserID int64
-	Status                      string // default success
+	Status                      runnerapi.JobStatus // default success
 	Name, Stage, Ref, SystemID  string
 	CreatedAt                   time.Time
 	Duration                    float64 // seconds
 }
 
-// AddJobs seeds n jobs alike but for their ids; it returns the ids.
+// AddJobs seeds n jobs alike but for their ids; it returns the ids. It
+// panics on a job status GitLab does not know.
 func (s *Server) AddJobs(n int, spec JobSpec) []int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	status := string(spec.Status)
+	if status == "" {
+		status = "success"
+	}
+	if !contains(jobStatuses, status) {
+		panic(fmt.Sprintf("runnerapitest: AddJobs: unknown job status %q", status))
+	}
 	ids := make([]int64, 0, n)
 	for range n {
 		j := &job{id: s.st.id("job"), runnerID: spec.RunnerID, projectID: spec.ProjectID, userID: spec.UserID,
-			status: spec.Status, name: spec.Name, stage: spec.Stage, ref: spec.Ref, systemID: spec.SystemID,
+			status: status, name: spec.Name, stage: spec.Stage, ref: spec.Ref, systemID: spec.SystemID,
 			createdAt: spec.CreatedAt, duration: spec.Duration}
-		if j.status == "" {
-			j.status = "success"
-		}
 		if j.name == "" {
 			j.name = "test"
 		}
@@ -195,11 +256,19 @@ func (s *Server) InstanceRegistrationToken() string {
 }
 
 // SetRegistrationEnabled switches registration with registration tokens;
-// when off, POST /runners answers 410 Gone.
+// when off, POST /runners answers 410 Gone and the registration-token resets 403.
 func (s *Server) SetRegistrationEnabled(on bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.st.regDisabled = !on
+}
+
+// SetJobRouter makes GET /runners/router/discovery answer serverURL (the
+// job router's KAS address); "" (the default) answers 501 Not Implemented.
+func (s *Server) SetJobRouter(serverURL string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.st.jobRouter = serverURL
 }
 
 // SetControllersLicensed switches the Ultimate licence of runner
@@ -210,12 +279,20 @@ func (s *Server) SetControllersLicensed(on bool) {
 	s.st.unlicensed = !on
 }
 
-// AddController seeds a runner controller in state (disabled, enabled or dry_run).
-func (s *Server) AddController(description, state string) int64 {
+// AddController seeds a runner controller in state (disabled, enabled or
+// dry_run; "" is disabled) and returns its id. It panics on another state.
+func (s *Server) AddController(description string, state runnerapi.RunnerControllerState) int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	st := string(state)
+	if st == "" {
+		st = controllerDisabled
+	}
+	if !contains(controllerStates, st) {
+		panic(fmt.Sprintf("runnerapitest: AddController: unknown state %q", st))
+	}
 	now := s.now()
-	ctl := &controller{id: s.st.id("controller"), description: description, state: state, createdAt: now, updatedAt: now}
+	ctl := &controller{id: s.st.id("controller"), description: description, state: st, createdAt: now, updatedAt: now}
 	s.st.controllers = append(s.st.controllers, ctl)
 	s.st.ctrlByID[ctl.id] = ctl
 	return ctl.id
@@ -227,6 +304,9 @@ func (s *Server) AddControllerToken(controllerID int64, description string, last
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ctl := s.st.ctrlByID[controllerID]
+	if ctl == nil {
+		panic(fmt.Sprintf("runnerapitest: AddControllerToken: no controller %d", controllerID))
+	}
 	t := s.mintToken(ctl, description, s.now())
 	s.st.counters.ControllerTokensCreated-- // seeding is not an API create
 	t.lastUsedAt = lastUsed
@@ -235,15 +315,23 @@ func (s *Server) AddControllerToken(controllerID int64, description string, last
 
 // RunnerState is a snapshot of a runner, for assertions.
 type RunnerState struct {
-	ID          int64
-	Type        string
-	Description string
-	Paused      bool
-	Locked      bool
-	Tags        []string
-	ProjectIDs  []int64
-	Managers    []string // system ids
-	ContactedAt *time.Time
+	ID              int64
+	Type            string
+	Description     string
+	Name            string
+	Paused          bool
+	Locked          bool
+	RunUntagged     bool
+	AccessLevel     string
+	MaximumTimeout  *int64
+	MaintenanceNote string
+	Tags            []string
+	GroupID         int64
+	ProjectIDs      []int64
+	Managers        []string // system ids
+	ContactedAt     *time.Time
+	UpdatedAt       time.Time
+	Token           string
 }
 
 // Runner returns a snapshot of runner id, and false if it does not exist.
@@ -254,8 +342,10 @@ func (s *Server) Runner(id int64) (RunnerState, bool) {
 	if r == nil {
 		return RunnerState{}, false
 	}
-	rs := RunnerState{ID: r.id, Type: r.typ, Description: r.description, Paused: r.paused, Locked: r.locked,
-		Tags: slices.Clone(r.tags), ProjectIDs: slices.Clone(r.projectIDs), ContactedAt: r.contactedAt}
+	rs := RunnerState{ID: r.id, Type: r.typ, Description: r.description, Name: r.name, Paused: r.paused, Locked: r.locked,
+		RunUntagged: r.runUntagged, AccessLevel: r.accessLevel, MaximumTimeout: r.maximumTimeout, MaintenanceNote: r.note,
+		Tags: slices.Clone(r.tags), GroupID: r.groupID, ProjectIDs: slices.Clone(r.projectIDs), ContactedAt: r.contactedAt,
+		UpdatedAt: r.updatedAt, Token: r.token}
 	for _, m := range r.managers {
 		rs.Managers = append(rs.Managers, m.systemID)
 	}
@@ -293,69 +383,6 @@ func (s *Server) ControllerIDs() []int64 {
 		ids[i] = c.id
 	}
 	return ids
-}
-
-// seedDemo builds the WithDemoData fleet.
-func seedDemo(s *Server) {
-	now := s.now()
-	ago := func(d time.Duration) *time.Time { t := now.Add(-d); return &t }
-	day := 24 * time.Hour
-
-	maria := s.AddUser("maria", false)
-	acme := s.AddGroup("acme", 0)
-	infra := s.AddGroup("infra", acme.ID)
-	web := s.AddGroup("web", acme.ID)
-	platform := s.AddProject("platform", infra.ID)
-	api := s.AddProject("api", web.ID)
-	site := s.AddProject("site", web.ID)
-	s.AddGroupMember(acme.ID, maria.ID, RoleMaintainer)
-	s.AddProjectMember(platform.ID, maria.ID, RoleMaintainer)
-
-	mgr := func(sys, version string, contacted *time.Time) []ManagerSpec {
-		return []ManagerSpec{{SystemID: sys, Version: version, Revision: "cc489270", Platform: "linux", Architecture: "amd64", IPAddress: "10.0.3.17", ContactedAt: contacted}}
-	}
-	type seed struct {
-		spec  RunnerSpec
-		count int
-	}
-	seeds := []seed{
-		{RunnerSpec{Description: "shared-docker-large", Name: "gitlab-runner", Tags: []string{"docker", "linux", "amd64"}, CreatedAt: now.Add(-300 * day), ContactedAt: ago(3 * time.Minute), Managers: mgr("s_0e1a2b3c4d5e", "18.5.0", ago(3*time.Minute)), CreatedBy: 1}, 4},
-		{RunnerSpec{Description: "shared-arm64", Name: "gitlab-runner", Tags: []string{"docker", "linux", "arm64"}, CreatedAt: now.Add(-120 * day), ContactedAt: ago(20 * time.Minute), Managers: mgr("s_9f8e7d6c5b4a", "18.4.2", ago(20*time.Minute)), CreatedBy: 1}, 2},
-		{RunnerSpec{Description: "shared-windows", Name: "gitlab-runner", Tags: []string{"windows", "shell"}, NoUntagged: true, CreatedAt: now.Add(-90 * day), ContactedAt: ago(5 * time.Hour), Managers: mgr("s_aa11bb22cc33", "18.2.1", ago(5*time.Hour))}, 2},
-		{RunnerSpec{Description: "legacy-ci-box", Tags: []string{"shell"}, CreatedAt: now.Add(-700 * day), ContactedAt: ago(45 * day), Managers: mgr("s_legacy0001", "16.11.0", ago(45*day))}, 3},
-		{RunnerSpec{Description: "spare-autoscaler", Tags: []string{"docker"}, Paused: true, CreatedAt: now.Add(-60 * day), ContactedAt: ago(30 * time.Minute), Managers: mgr("s_spare00001", "18.5.0", ago(30*time.Minute))}, 2},
-		{RunnerSpec{Type: "group_type", Description: "acme-k8s", Tags: []string{"k8s", "linux"}, GroupID: acme.ID, CreatedAt: now.Add(-200 * day), ContactedAt: ago(10 * time.Minute), Managers: mgr("s_k8s0000001", "18.5.0", ago(10*time.Minute)), CreatedBy: maria.ID}, 3},
-		{RunnerSpec{Type: "group_type", Description: "web-builders", Tags: []string{"node", "docker"}, GroupID: web.ID, CreatedAt: now.Add(-30 * day), ContactedAt: ago(12 * day), Managers: mgr("s_web0000001", "17.11.3", ago(12*day))}, 2},
-		{RunnerSpec{Type: "project_type", Description: "platform-deployer", Tags: []string{"deploy", "prod"}, Locked: true, AccessLevel: "ref_protected", MaximumTimeout: ptr(int64(3600)), ProjectIDs: []int64{platform.ID}, CreatedAt: now.Add(-150 * day), ContactedAt: ago(8 * time.Minute), Managers: mgr("s_deploy0001", "18.5.0", ago(8*time.Minute)), CreatedBy: maria.ID}, 1},
-		{RunnerSpec{Type: "project_type", Description: "api-integration", Tags: []string{"docker", "postgres"}, ProjectIDs: []int64{api.ID, site.ID}, CreatedAt: now.Add(-80 * day), ContactedAt: ago(90 * time.Minute), Managers: mgr("s_api0000001", "18.3.0", ago(90*time.Minute))}, 2},
-		{RunnerSpec{Type: "project_type", Description: "site-preview", Tags: []string{"hugo"}, ProjectIDs: []int64{site.ID}, CreatedAt: now.Add(-3 * day)}, 1},
-		{RunnerSpec{Description: "new-fleet-node", Tags: []string{"docker", "linux", "amd64"}, CreatedAt: now.Add(-2 * time.Hour)}, 2},
-		{RunnerSpec{Description: "abandoned-registration", CreatedAt: now.Add(-20 * day)}, 1},
-	}
-	var first []Runner
-	for _, sd := range seeds {
-		rs := s.AddRunners(sd.count, sd.spec)
-		first = append(first, rs[0])
-	}
-	projects := []int64{platform.ID, api.ID, site.ID}
-	statuses := []string{"success", "success", "failed", "success", "canceled", "success", "running", "success"}
-	for i, r := range first[:6] {
-		for k := range 8 {
-			s.AddJobs(1, JobSpec{RunnerID: r.ID, ProjectID: projects[(i+k)%3], UserID: maria.ID, Status: statuses[k],
-				Name: []string{"build", "test", "lint", "deploy"}[k%4], Stage: []string{"build", "test", "test", "deploy"}[k%4],
-				Ref: "main", SystemID: "s_0e1a2b3c4d5e", CreatedAt: now.Add(-time.Duration(8-k) * time.Hour), Duration: float64(60 + 17*k)})
-		}
-	}
-
-	gate := s.AddController("job admission policy", "enabled")
-	s.AddControllerToken(gate, "admission webhook, eu-west", ago(10*time.Minute))
-	s.AddControllerToken(gate, "admission webhook, us-east", nil)
-	canary := s.AddController("canary policy", "dry_run")
-	s.AddControllerToken(canary, "canary webhook", ago(3*day))
-	s.mu.Lock()
-	s.st.ctrlByID[gate].instance = &scopeTimes{now.Add(-day), now.Add(-day)}
-	s.st.ctrlByID[canary].runnerScope = []runnerScope{{first[1].ID, scopeTimes{now.Add(-day), now.Add(-day)}}}
-	s.mu.Unlock()
 }
 
 func ptr[T any](v T) *T { return &v }

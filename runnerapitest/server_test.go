@@ -213,10 +213,10 @@ func TestFakeOffsetHeaders(t *testing.T) {
 	assert.Equal(t, "1", h.Get("X-Prev-Page"))
 	assert.Equal(t, "45", h.Get("X-Total"))
 	assert.Equal(t, "3", h.Get("X-Total-Pages"))
-	assert.Equal(t, `<https://gitlab.example.com/api/v4/runners/all?page=1&per_page=20&tag_list=>; rel="prev", `+
-		`<https://gitlab.example.com/api/v4/runners/all?page=3&per_page=20&tag_list=>; rel="next", `+
-		`<https://gitlab.example.com/api/v4/runners/all?page=1&per_page=20&tag_list=>; rel="first", `+
-		`<https://gitlab.example.com/api/v4/runners/all?page=3&per_page=20&tag_list=>; rel="last"`, h.Get("Link"))
+	assert.Equal(t, `<https://gitlab.example.com/api/v4/runners/all?page=1&per_page=20&tag_list%5B%5D=>; rel="prev", `+
+		`<https://gitlab.example.com/api/v4/runners/all?page=3&per_page=20&tag_list%5B%5D=>; rel="next", `+
+		`<https://gitlab.example.com/api/v4/runners/all?page=1&per_page=20&tag_list%5B%5D=>; rel="first", `+
+		`<https://gitlab.example.com/api/v4/runners/all?page=3&per_page=20&tag_list%5B%5D=>; rel="last"`, h.Get("Link"))
 
 	_, h, _ = do(t, s, "GET", "/runners/all?page=3", s.AdminToken(), "")
 	assert.Equal(t, []string{""}, h.Values("X-Next-Page"), "present but empty on the last page")

@@ -3,6 +3,7 @@ package runnerapitest
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -38,6 +39,7 @@ type state struct {
 	controllers  []*controller
 	ctrlByID     map[int64]*controller
 	unlicensed   bool
+	jobRouter    string        // KAS URL of the job router; "" = not available
 	running      map[int64]int // runner id -> running jobs
 	counters     Counters
 }
@@ -55,6 +57,16 @@ type group struct {
 	parent   *group
 	members  map[int64]int
 	regToken string
+}
+
+// within reports whether g is anc or one of its descendants.
+func (g *group) within(anc *group) bool {
+	for ; g != nil; g = g.parent {
+		if g == anc {
+			return true
+		}
+	}
+	return false
 }
 
 func (g *group) fullPath() string {
@@ -101,7 +113,8 @@ type runner struct {
 	updatedAt      time.Time
 	contactedAt    *time.Time
 	groupID        int64
-	projectIDs     []int64 // the first one owns a project runner
+	projectIDs     []int64             // the first one owns a project runner
+	linked         map[int64]time.Time // project id -> updated_at of the runner_projects row
 	managers       []*manager
 	creator        *user
 }
@@ -115,7 +128,23 @@ type manager struct {
 	arch        string
 	ip          string
 	createdAt   time.Time
+	updatedAt   time.Time
 	contactedAt *time.Time
+}
+
+// link assigns r to project id (a runner_projects row updated at now).
+func (r *runner) link(id int64, now time.Time) {
+	r.projectIDs = append(r.projectIDs, id)
+	if r.linked == nil {
+		r.linked = map[int64]time.Time{}
+	}
+	r.linked[id] = now
+}
+
+// unlink removes r from project id.
+func (r *runner) unlink(id int64) {
+	r.projectIDs = slices.DeleteFunc(r.projectIDs, func(p int64) bool { return p == id })
+	delete(r.linked, id)
 }
 
 type job struct {
@@ -175,7 +204,7 @@ func newState(now time.Time) *state {
 		running:      map[int64]int{},
 	}
 	st.addUser("root", "Administrator", true, adminToken)
-	st.instanceReg = st.newRegToken(regScope{kind: "instance_type"})
+	st.instanceReg = st.newRegToken(regScope{kind: instanceType})
 	return st
 }
 
@@ -204,9 +233,19 @@ func (st *state) addUser(username, name string, admin bool, token string) *user 
 	return u
 }
 
-func (st *state) userByName(s string) *user {
+// findUser is find_user of lib/api/helpers.rb: a numeric id, else a
+// username compared without regard to case.
+func (st *state) findUser(s string) *user {
+	if id, err := strconv.ParseInt(s, 10, 64); err == nil {
+		for _, u := range st.users {
+			if u.id == id {
+				return u
+			}
+		}
+		return nil
+	}
 	for _, u := range st.users {
-		if u.username == s || strconv.FormatInt(u.id, 10) == s {
+		if strings.EqualFold(u.username, s) {
 			return u
 		}
 	}
@@ -285,9 +324,9 @@ func (st *state) deleteRunner(r *runner) {
 // runnerTokenPrefix is the partition prefix of a runner's token (t1_ instance, t2_ group, t3_ project).
 func runnerTokenPrefix(typ string) string {
 	switch typ {
-	case "instance_type":
+	case instanceType:
 		return "t1_"
-	case "group_type":
+	case groupType:
 		return "t2_"
 	}
 	return "t3_"
@@ -378,26 +417,3 @@ func (r *runner) latestManager() *manager {
 
 // jobsRunning reports whether r has a running job (job_execution_status active).
 func (st *state) jobsRunning(r *runner) bool { return st.running[r.id] > 0 }
-
-func validRunnerType(t string) bool {
-	return t == "instance_type" || t == "group_type" || t == "project_type"
-}
-
-func validRunnerStatus(s string) bool {
-	switch s {
-	case "online", "offline", "stale", "never_contacted", "active", "paused":
-		return true
-	}
-	return false
-}
-
-var jobStatuses = strings.Fields("created waiting_for_resource preparing waiting_for_callback pending running success failed canceling canceled skipped manual scheduled")
-
-func validJobStatus(s string) bool {
-	for _, v := range jobStatuses {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}

@@ -163,7 +163,7 @@ func TestQuickstartAgainstInstanceFromEnv(t *testing.T) {
 			if !tt.admin {
 				dev := srv.AddUser("dev", false)
 				team := srv.AddGroup("team", 0)
-				srv.AddGroupMember(team.ID, dev.ID, runnerapitest.RoleMaintainer)
+				srv.AddGroupMember(team.ID, dev.ID, runnerapitest.RoleOwner)
 				contacted := fixedNow.Add(-time.Minute)
 				srv.AddRunner(runnerapitest.RunnerSpec{Type: "group_type", GroupID: team.ID, Description: "team-runner", ContactedAt: &contacted})
 				token = dev.Token
