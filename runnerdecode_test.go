@@ -213,3 +213,23 @@ func FuzzRunnerListFastPath(f *testing.F) {
 		checkLikeEncodingJSON(t, doc)
 	})
 }
+
+// The body is a pooled buffer, reused after decoding: no decoded value may
+// point into it.
+func TestRunnerListFastPathKeepsNothingOfTheBody(t *testing.T) {
+	page := runnersPage(benchPageSize)
+	body := append([]byte(nil), page...)
+	var got, want []*Runner
+	if !decodeRunnerList(body, &got) {
+		t.Fatal("fast path not taken")
+	}
+	for i := range body {
+		body[i] = 'x'
+	}
+	if err := json.Unmarshal(page, &want); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("overwriting the body changed the runners:\n%s", dumpRunners(got[:2]))
+	}
+}
