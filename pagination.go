@@ -412,11 +412,15 @@ func offsetIter[T, O any](ctx context.Context, c *Client, opt *O, lo func(*O) *L
 }
 
 // ListIter iterates over Runners.List (GET /runners).
+//
+// GitLab API docs: https://docs.gitlab.com/api/runners/#list-all-available-runners
 func (s *RunnersService) ListIter(ctx context.Context, opt *ListRunnersOptions, opts ...IterOption) iter.Seq2[*Runner, error] {
 	return offsetIter(ctx, s.c(), opt, func(o *ListRunnersOptions) *ListOptions { return &o.ListOptions }, opts, s.List)
 }
 
 // ListAllIter iterates over Runners.ListAll (GET /runners/all).
+//
+// GitLab API docs: https://docs.gitlab.com/api/runners/#list-all-runners
 func (s *RunnersService) ListAllIter(ctx context.Context, opt *ListRunnersOptions, opts ...IterOption) iter.Seq2[*Runner, error] {
 	return offsetIter(ctx, s.c(), opt, func(o *ListRunnersOptions) *ListOptions { return &o.ListOptions }, opts, s.ListAll)
 }
@@ -425,6 +429,8 @@ func (s *RunnersService) ListAllIter(ctx context.Context, opt *ListRunnersOption
 // keyset when opt.Pagination is "keyset". Offset iteration of a runner's jobs
 // ends with a 405 past GitLab's offset limit (50,000 jobs by default); use
 // keyset pagination (with OrderBy "id", Sort "desc") for longer histories.
+//
+// GitLab API docs: https://docs.gitlab.com/api/runners/#list-all-jobs-processed-by-a-runner
 func (s *RunnersService) ListJobsIter(ctx context.Context, id int64, opt *ListRunnerJobsOptions, opts ...IterOption) iter.Seq2[*Job, error] {
 	base := copyOr(opt)
 	list := func(ctx context.Context, o *ListRunnerJobsOptions, opts ...RequestOption) ([]*Job, *Response, error) {
@@ -449,6 +455,8 @@ func (s *RunnersService) ListJobsIter(ctx context.Context, id int64, opt *ListRu
 }
 
 // ListProjectsIter iterates over Runners.ListProjects (GET /runners/:id/projects).
+//
+// GitLab API docs: https://docs.gitlab.com/api/runners/
 func (s *RunnersService) ListProjectsIter(ctx context.Context, id int64, opt *ListRunnerProjectsOptions, opts ...IterOption) iter.Seq2[*Project, error] {
 	return offsetIter(ctx, s.c(), opt, func(o *ListRunnerProjectsOptions) *ListOptions { return &o.ListOptions }, opts,
 		func(ctx context.Context, o *ListRunnerProjectsOptions, opts ...RequestOption) ([]*Project, *Response, error) {
@@ -457,6 +465,8 @@ func (s *RunnersService) ListProjectsIter(ctx context.Context, id int64, opt *Li
 }
 
 // ListProjectRunnersIter iterates over Runners.ListProjectRunners (GET /projects/:id/runners).
+//
+// GitLab API docs: https://docs.gitlab.com/api/runners/#list-all-of-a-projects-runners
 func (s *RunnersService) ListProjectRunnersIter(ctx context.Context, project ProjectRef, opt *ListProjectRunnersOptions, opts ...IterOption) iter.Seq2[*Runner, error] {
 	return offsetIter(ctx, s.c(), opt, func(o *ListProjectRunnersOptions) *ListOptions { return &o.ListOptions }, opts,
 		func(ctx context.Context, o *ListProjectRunnersOptions, opts ...RequestOption) ([]*Runner, *Response, error) {
@@ -465,6 +475,8 @@ func (s *RunnersService) ListProjectRunnersIter(ctx context.Context, project Pro
 }
 
 // ListGroupRunnersIter iterates over Runners.ListGroupRunners (GET /groups/:id/runners).
+//
+// GitLab API docs: https://docs.gitlab.com/api/runners/#list-all-of-a-groups-runners
 func (s *RunnersService) ListGroupRunnersIter(ctx context.Context, group GroupRef, opt *ListGroupRunnersOptions, opts ...IterOption) iter.Seq2[*Runner, error] {
 	return offsetIter(ctx, s.c(), opt, func(o *ListGroupRunnersOptions) *ListOptions { return &o.ListOptions }, opts,
 		func(ctx context.Context, o *ListGroupRunnersOptions, opts ...RequestOption) ([]*Runner, *Response, error) {
@@ -473,11 +485,15 @@ func (s *RunnersService) ListGroupRunnersIter(ctx context.Context, group GroupRe
 }
 
 // ListIter iterates over RunnerControllers.List (GET /runner_controllers).
+//
+// GitLab API docs: https://docs.gitlab.com/api/runner_controllers/#list-all-runner-controllers
 func (s *RunnerControllersService) ListIter(ctx context.Context, opt *ListRunnerControllersOptions, opts ...IterOption) iter.Seq2[*RunnerController, error] {
 	return offsetIter(ctx, s.c(), opt, func(o *ListRunnerControllersOptions) *ListOptions { return &o.ListOptions }, opts, s.List)
 }
 
 // ListTokensIter iterates over RunnerControllers.ListTokens (GET /runner_controllers/:id/tokens).
+//
+// GitLab API docs: https://docs.gitlab.com/api/runner_controller_tokens/#list-all-runner-controller-tokens
 func (s *RunnerControllersService) ListTokensIter(ctx context.Context, id int64, opt *ListRunnerControllerTokensOptions, opts ...IterOption) iter.Seq2[*RunnerControllerToken, error] {
 	return offsetIter(ctx, s.c(), opt, func(o *ListRunnerControllerTokensOptions) *ListOptions { return &o.ListOptions }, opts,
 		func(ctx context.Context, o *ListRunnerControllerTokensOptions, opts ...RequestOption) ([]*RunnerControllerToken, *Response, error) {

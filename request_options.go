@@ -54,8 +54,8 @@ func WithHeader(key, value string) RequestOption {
 	}
 }
 
-// WithQuery adds a query parameter the SDK does not model, for example
-// WithQuery("include_projects", "false") on Runners.Get. Credentials are
+// WithQuery adds a query parameter the SDK does not model (one a newer
+// GitLab accepts before this SDK has a field for it). Credentials are
 // refused: tokens never go into a URL.
 func WithQuery(key, value string) RequestOption {
 	return func(rc *requestConfig) error {
