@@ -69,18 +69,6 @@ func redactedLogValue(v fmt.Formatter) slog.Value {
 	return slog.StringValue(fmt.Sprintf("%+v", v))
 }
 
-// Format prints o without its token.
-func (o RegisterRunnerOptions) Format(f fmt.State, verb rune) { formatRedacted(f, verb, o) }
-
-// LogValue logs o without its token.
-func (o RegisterRunnerOptions) LogValue() slog.Value { return redactedLogValue(o) }
-
-// Format prints o without its token.
-func (o VerifyRunnerOptions) Format(f fmt.State, verb rune) { formatRedacted(f, verb, o) }
-
-// LogValue logs o without its token.
-func (o VerifyRunnerOptions) LogValue() slog.Value { return redactedLogValue(o) }
-
 // Format prints r without its token.
 func (r RunnerRegistration) Format(f fmt.State, verb rune) { formatRedacted(f, verb, r) }
 
