@@ -435,8 +435,9 @@ func (e *ValidationError) Is(target error) bool { return target == ErrInvalidInp
 type DecodeError struct {
 	// Method and URL (credentials removed) identify the request.
 	Method, URL string
-	// StatusCode and ContentType describe the answer.
-	StatusCode  int
+	// StatusCode is the answer's HTTP status.
+	StatusCode int
+	// ContentType is the answer's Content-Type header, as sent.
 	ContentType string
 	// Attempts is how many times the request was sent.
 	Attempts int

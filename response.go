@@ -16,12 +16,16 @@ type Response struct {
 	// Offset pagination (X-Total, X-Total-Pages, X-Per-Page, X-Page, X-Next-Page, X-Prev-Page).
 	// TotalItems and TotalPages are 0 when GitLab did not count (above 10,000
 	// rows, or runner jobs filtered by system_id): that is normal, never an error.
-	TotalItems   int64
-	TotalPages   int64
+	TotalItems int64
+	// TotalPages is X-Total-Pages: the page count, 0 when not counted.
+	TotalPages int64
+	// ItemsPerPage is X-Per-Page: the page size GitLab applied.
 	ItemsPerPage int64
-	CurrentPage  int64
+	// CurrentPage is X-Page: the number of this page, from 1.
+	CurrentPage int64
 	// NextPage is 0 on the last page (GitLab sends an empty X-Next-Page).
 	NextPage int64
+	// PrevPage is X-Prev-Page: 0 on the first page and on a page past the end.
 	PrevPage int64
 
 	// NextLink is the Link rel="next" URL as GitLab sent it (keyset pagination

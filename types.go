@@ -601,8 +601,11 @@ func flexibleInt(raw json.RawMessage) (int64, error) {
 // the runner's id, token and expiry; servers before GitLab 15.x answered a
 // bare "200", which sets Legacy and leaves the other fields empty.
 type RunnerVerification struct {
-	ID             int64      `json:"id"`
-	Token          string     `json:"token"`
+	// ID is the runner's ID (0 from old servers, which send no body).
+	ID int64 `json:"id"`
+	// Token is the runner token GitLab confirmed; a secret, redacted when printed.
+	Token string `json:"token"`
+	// TokenExpiresAt is when the token expires; nil when it never does.
 	TokenExpiresAt *time.Time `json:"token_expires_at"`
 	// Legacy is true when the server confirmed the token without a JSON body.
 	Legacy bool `json:"-"`
