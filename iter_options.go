@@ -16,6 +16,8 @@ type iterConfig struct {
 	prefetch int // -1: not set, use the client's WithPrefetch
 	// req are the request options, applied to every page request.
 	req []RequestOption
+	// onPage, when set, sees each page's Response before its items.
+	onPage func(*Response)
 }
 
 // applyIter makes every RequestOption an IterOption.
@@ -42,6 +44,21 @@ func WithPagePrefetch(n int) IterOption {
 			return &ValidationError{Field: "WithPagePrefetch", Reason: "must not be negative"}
 		}
 		ic.prefetch = n
+		return nil
+	})
+}
+
+// WithPageResponse calls fn with the Response of every page of one
+// iterator call, in page order and before the page's items are yielded, on
+// the goroutine that runs the loop. It gives a loop what the iterator
+// otherwise hides: the totals GitLab sends (TotalItems, TotalPages; 0 above
+// 10,000 rows), the rate-limit state and the server's Date header.
+func WithPageResponse(fn func(*Response)) IterOption {
+	return iterOptionFunc(func(ic *iterConfig) error {
+		if fn == nil {
+			return &ValidationError{Field: "WithPageResponse", Reason: "must be a non-nil function"}
+		}
+		ic.onPage = fn
 		return nil
 	})
 }

@@ -177,7 +177,7 @@ func paginate[T any](ctx context.Context, c *Client, opts []IterOption, keyset b
 			yield(nil, err)
 			return
 		}
-		w := &walker[T]{chain: chain{keyset: keyset}, yield: yield, fetch: fetch, opts: ic.req}
+		w := &walker[T]{chain: chain{keyset: keyset}, yield: yield, fetch: fetch, opts: ic.req, onPage: ic.onPage}
 		if ic.prefetch <= 0 {
 			w.sequential(ctx, start)
 			return
@@ -192,11 +192,16 @@ type walker[T any] struct {
 	yield func(*T, error) bool
 	fetch pageFunc[T]
 	opts  []RequestOption
+	// onPage, when set, sees each page's Response before its items.
+	onPage func(*Response)
 }
 
-// deliver yields the items of a page, then err; it reports whether to go on
-// to the next page.
-func (w *walker[T]) deliver(items []*T, more bool, err error) bool {
+// deliver shows resp to the page observer, yields the items of the page,
+// then err; it reports whether to go on to the next page.
+func (w *walker[T]) deliver(resp *Response, items []*T, more bool, err error) bool {
+	if w.onPage != nil {
+		w.onPage(resp)
+	}
 	for _, it := range items {
 		if !w.yield(it, nil) {
 			return false
@@ -222,7 +227,7 @@ func (w *walker[T]) sequential(ctx context.Context, at pageCursor) {
 			return
 		}
 		next, more, err := w.chain.next(at, len(items), resp)
-		if !w.deliver(items, more, err) {
+		if !w.deliver(resp, items, more, err) {
 			return
 		}
 		at = next
@@ -311,7 +316,7 @@ func (w *walker[T]) prefetch(ctx context.Context, n int, start pageCursor) {
 			}
 			limit = r.resp.TotalPages
 		}
-		if !w.deliver(r.items, more, err) {
+		if !w.deliver(r.resp, r.items, more, err) {
 			return
 		}
 		// Refilled only now: a caller that stops in the middle of a page

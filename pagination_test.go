@@ -1067,3 +1067,45 @@ func TestIterPaginationGuards(t *testing.T) {
 		}
 	}
 }
+
+// TestIterPageResponse: WithPageResponse sees every page's Response once,
+// in page order, before the page's items are yielded, sequentially and
+// with prefetch; a nil function is refused before any request.
+func TestIterPageResponse(t *testing.T) {
+	for _, prefetch := range []int{0, 1, 4} {
+		t.Run(fmt.Sprintf("prefetch=%d", prefetch), func(t *testing.T) {
+			p := newPgServer(250)
+			p.counts = true
+			c := startPg(t, p)
+			var pages, before []int64
+			var totals []int64
+			yielded := int64(0)
+			seen := WithPageResponse(func(r *Response) {
+				pages = append(pages, r.CurrentPage)
+				before = append(before, yielded)
+				totals = append(totals, r.TotalItems)
+			})
+			for _, err := range c.Runners.ListAllIter(context.Background(), nil, seen, WithPagePrefetch(prefetch)) {
+				require.NoError(t, err)
+				yielded++
+			}
+			assert.Equal(t, int64(250), yielded)
+			assert.Equal(t, []int64{1, 2, 3}, pages)
+			assert.Equal(t, []int64{0, 100, 200}, before)
+			assert.Equal(t, []int64{250, 250, 250}, totals)
+		})
+	}
+	t.Run("nil", func(t *testing.T) {
+		p := newPgServer(10)
+		c := startPg(t, p)
+		n := 0
+		for _, err := range c.Runners.ListAllIter(context.Background(), nil, WithPageResponse(nil)) {
+			var ve *ValidationError
+			require.ErrorAs(t, err, &ve)
+			assert.Equal(t, "WithPageResponse", ve.Field)
+			n++
+		}
+		assert.Equal(t, 1, n)
+		assert.Empty(t, p.Queries())
+	})
+}

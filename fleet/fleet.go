@@ -139,7 +139,8 @@ type Progress struct {
 	Done int
 	// Failed counts the failed items.
 	Failed int
-	// Total is the number of items, or 0 while it is not known (Inventory streams).
+	// Total is the number of items, or 0 while it is not known: Inventory
+	// takes it from GitLab's X-Total, which GitLab omits above 10,000 runners.
 	Total int
 	// Current is the runner whose item just finished.
 	Current int64

@@ -74,15 +74,24 @@ func (fl *Filter) keep(r *runnerapi.Runner) bool {
 	return fl == nil || len(fl.Types) < 2 || slices.Contains(fl.Types, r.RunnerType)
 }
 
-// list iterates over the runners fl selects, one page ahead.
-func (f *Fleet) list(ctx context.Context, fl *Filter) iter.Seq2[*runnerapi.Runner, error] {
+// list iterates over the runners fl selects, one page ahead. total, when
+// set, is told how many runners the list holds, if GitLab counts them.
+func (f *Fleet) list(ctx context.Context, fl *Filter, total func(int)) iter.Seq2[*runnerapi.Runner, error] {
 	o := fl.options()
 	return func(yield func(*runnerapi.Runner, error) bool) {
 		seq := f.client.Runners.ListAllIter
 		if fl != nil && fl.Owned {
 			seq = f.client.Runners.ListIter
 		}
-		for r, err := range seq(ctx, o, runnerapi.WithPagePrefetch(1)) {
+		opts := []runnerapi.IterOption{runnerapi.WithPagePrefetch(1)}
+		if total != nil && (fl == nil || len(fl.Types) < 2) { // several types are filtered here, after counting
+			opts = append(opts, runnerapi.WithPageResponse(func(r *runnerapi.Response) {
+				if r.TotalItems > 0 {
+					total(int(r.TotalItems))
+				}
+			}))
+		}
+		for r, err := range seq(ctx, o, opts...) {
 			if err != nil {
 				yield(nil, err)
 				return
@@ -101,7 +110,7 @@ func (f *Fleet) IDs(ctx context.Context, fl *Filter) ([]int64, error) {
 		return nil, err
 	}
 	var ids []int64
-	for r, err := range f.list(ctx, fl) {
+	for r, err := range f.list(ctx, fl, nil) {
 		if err != nil {
 			return nil, err
 		}
@@ -213,7 +222,7 @@ func (f *Fleet) inventory(ctx context.Context, op string, fl *Filter, now func()
 		go func() {
 			defer close(produced)
 			defer close(order)
-			for r, err := range f.list(ctx, fl) {
+			for r, err := range f.list(ctx, fl, t.setTotal) {
 				slot := make(chan invResult, 1)
 				if err != nil {
 					slot <- invResult{err: err}

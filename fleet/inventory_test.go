@@ -189,7 +189,11 @@ func TestInventoryBoundedConcurrency(t *testing.T) {
 	// 3 per-runner requests plus the list, read one page ahead.
 	assert.LessOrEqual(t, ct.max.Load(), int64(3+2))
 	require.Len(t, progress, 120)
-	assert.Equal(t, fleet.Progress{Op: "inventory", Done: 120, Current: recs[119].Runner.ID}, progress[119])
+	// GitLab counts lists up to 10,000 rows: Total comes from the first page.
+	for _, p := range progress {
+		assert.Equal(t, 120, p.Total)
+	}
+	assert.Equal(t, fleet.Progress{Op: "inventory", Done: 120, Total: 120, Current: recs[119].Runner.ID}, progress[119])
 	noFleetGoroutines(t)
 }
 

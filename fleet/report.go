@@ -120,6 +120,13 @@ func (f *Fleet) newTracker(op string, total int) *tracker {
 	return &tracker{fn: f.progress, op: op, total: total}
 }
 
+// setTotal records the number of items once it is known.
+func (t *tracker) setTotal(n int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.total = n
+}
+
 func (t *tracker) finish(id int64, failed bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
