@@ -767,10 +767,13 @@ func TestNilContextIsInvalidInput(t *testing.T) {
 	assert.Contains(t, err.Error(), "context must be non-nil")
 	_, err = ts.Client.Runners.Delete(ctx, 1) //nolint:staticcheck // the nil context is the point
 	require.ErrorIs(t, err, ErrInvalidInput)
+	yielded := 0
 	for _, err := range ts.Client.Runners.ListAllIter(ctx, nil, WithPagePrefetch(2)) { //nolint:staticcheck // the nil context is the point
 		require.ErrorIs(t, err, ErrInvalidInput)
 		assert.Contains(t, err.Error(), "context must be non-nil")
+		yielded++
 	}
+	assert.Equal(t, 1, yielded, "the iterator yields the error once")
 	ts.RequireNoRequests(t)
 }
 
