@@ -106,7 +106,16 @@ func TestReadmeGoSnippetsBuild(t *testing.T) {
 	require.NoError(t, err)
 
 	dir := t.TempDir()
-	goMod := "module readmesnippets\n\ngo 1.24\n\nrequire github.com/runnerkit/runnerapi v0.0.0\n\nreplace github.com/runnerkit/runnerapi => " + root + "\n"
+	// The snippet module requires what the root module requires, so its
+	// module graph is the root's (pruned the same way) and resolves from the
+	// module cache alone; with only runnerapi required, the go command would
+	// need go.mod files of dependencies' dependencies that a build of the
+	// root module never downloads.
+	rootMod, err := os.ReadFile("go.mod")
+	require.NoError(t, err)
+	requires := string(rootMod)[strings.Index(string(rootMod), "\nrequire"):]
+	goMod := "module readmesnippets\n\ngo 1.24.0\n\nrequire github.com/runnerkit/runnerapi v0.0.0\n" + requires +
+		"\nreplace github.com/runnerkit/runnerapi => " + root + "\n"
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "go.mod"), []byte(goMod), 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "go.sum"), sum, 0o644))
 
