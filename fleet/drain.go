@@ -20,9 +20,10 @@ type DrainOptions struct {
 	// Maintenance, when set, runs once for each runner as soon as it is idle.
 	Maintenance Op
 	// Unpause lets each runner pick up jobs again after its maintenance
-	// succeeded (or, without Maintenance, once it is idle), also a runner
-	// that was already paused before the drain. Runners stay paused
-	// otherwise, also after a timeout or a failure.
+	// succeeded (or, without Maintenance, once it is idle). A runner that
+	// was already paused before the drain stays paused: the drain restores
+	// what it changed, nothing more. Runners stay paused otherwise, also
+	// after a timeout or a failure.
 	Unpause bool
 }
 
@@ -89,7 +90,8 @@ func (e *DrainTimeoutError) Is(target error) bool { return target == ErrDrainTim
 // maintenance succeeded, the runner is unpaused. The item is done when all
 // of that succeeded.
 //
-// Every runner is paused before the first wait. A runner still busy at the
+// Every runner is paused before the first wait; one already paused is left
+// as it is (no request) and is not unpaused afterwards. A runner still busy at the
 // timeout fails with a *DrainTimeoutError whose Jobs (also in
 // Item.RunningJobs) lists what still runs; it is not unpaused. When ctx ends,
 // waiting runners fail with the context's error and stay paused.
@@ -108,17 +110,20 @@ func (f *Fleet) Drain(ctx context.Context, ids []int64, opts *DrainOptions) *Rep
 	}
 	fail := func(it *Item) { t.finish(it.RunnerID, true) }
 
-	// Phase 1: pause everything.
+	// Phase 1: pause everything, remembering what was paused already.
 	var pending []*Item
 	var mu sync.Mutex
+	wasPaused := make(map[int64]bool, len(ids))
 	f.run(ctx, all, func(ctx context.Context, it *Item) {
-		if err := f.pause(ctx, it.RunnerID); err != nil {
-			set(it, fmt.Errorf("pause: %w", err))
+		paused, err := f.pauseIfNeeded(ctx, it.RunnerID)
+		if err != nil {
+			set(it, err)
 			fail(it)
 			return
 		}
 		mu.Lock()
 		pending = append(pending, it)
+		wasPaused[it.RunnerID] = paused
 		mu.Unlock()
 	}, fail)
 
@@ -137,7 +142,10 @@ func (f *Fleet) Drain(ctx context.Context, ids []int64, opts *DrainOptions) *Rep
 				mu.Unlock()
 				return
 			default:
-				set(it, f.afterIdle(ctx, it.RunnerID, o))
+				mu.Lock()
+				unpause := o.Unpause && !wasPaused[it.RunnerID]
+				mu.Unlock()
+				set(it, f.afterIdle(ctx, it.RunnerID, o.Maintenance, unpause))
 			}
 			t.finish(it.RunnerID, it.Outcome == Failed)
 		}, fail)
@@ -167,10 +175,26 @@ func (f *Fleet) Drain(ctx context.Context, ids []int64, opts *DrainOptions) *Rep
 	return f.finish(rep)
 }
 
-// afterIdle runs the maintenance step and the unpause of an idle runner.
-func (f *Fleet) afterIdle(ctx context.Context, id int64, o DrainOptions) error {
-	if o.Maintenance != nil {
-		if err := o.Maintenance(ctx, id); err != nil {
+// pauseIfNeeded pauses runner id unless it is paused already, and reports
+// whether it was.
+func (f *Fleet) pauseIfNeeded(ctx context.Context, id int64) (bool, error) {
+	d, _, err := f.client.Runners.Get(ctx, id, noProjects)
+	if err != nil {
+		return false, fmt.Errorf("pause: %w", err)
+	}
+	if d.IsPaused() {
+		return true, nil
+	}
+	if err := f.pause(ctx, id); err != nil {
+		return false, fmt.Errorf("pause: %w", err)
+	}
+	return false, nil
+}
+
+// afterIdle runs the maintenance step and, if asked, the unpause of an idle runner.
+func (f *Fleet) afterIdle(ctx context.Context, id int64, maintenance Op, unpause bool) error {
+	if maintenance != nil {
+		if err := maintenance(ctx, id); err != nil {
 			var skip *SkipError
 			if errors.As(err, &skip) {
 				return err
@@ -178,7 +202,7 @@ func (f *Fleet) afterIdle(ctx context.Context, id int64, o DrainOptions) error {
 			return fmt.Errorf("maintenance: %w", err)
 		}
 	}
-	if o.Unpause {
+	if unpause {
 		if err := f.unpause(ctx, id); err != nil {
 			return fmt.Errorf("unpause: %w", err)
 		}

@@ -238,3 +238,24 @@ func TestDrainWithoutJobExecutionStatusListsRunningJobs(t *testing.T) {
 	}
 	assert.Equal(t, 3, jobLists, "one job list per check")
 }
+
+// TestDrainUnpauseRestoresOnlyWhatItPaused: a runner paused before the drain
+// (taken out of service for a reason of its own) is neither paused again nor
+// unpaused by Drain with Unpause; the others are unpaused once idle.
+func TestDrainUnpauseRestoresOnlyWhatItPaused(t *testing.T) {
+	e := newEnv(t)
+	active := e.srv.AddRunners(2, runnerapitest.RunnerSpec{})
+	prePaused := e.srv.AddRunners(1, runnerapitest.RunnerSpec{Paused: true})[0]
+	all := append(ids(active), prePaused.ID)
+	rep := e.fleet.Drain(context.Background(), all, &fleet.DrainOptions{Unpause: true})
+	require.NoError(t, rep.Err())
+	assert.Equal(t, 3, rep.Done)
+	for _, r := range active {
+		st, _ := e.srv.Runner(r.ID)
+		assert.False(t, st.Paused, "runner %d was paused by the drain and unpaused after it", r.ID)
+	}
+	st, _ := e.srv.Runner(prePaused.ID)
+	assert.True(t, st.Paused, "the runner paused before the drain stays paused")
+	assert.Empty(t, e.requests(http.MethodPut, fmt.Sprintf("/runners/%d", prePaused.ID)), "no PUT for a runner already paused")
+	assert.Len(t, e.requests(http.MethodPut, fmt.Sprintf("/runners/%d", active[0].ID)), 2, "pause, then unpause")
+}

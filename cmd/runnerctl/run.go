@@ -336,7 +336,7 @@ func (a *app) drain(ctx context.Context, args []string) error {
 	fs.Var(ageFlag{&o.Timeout}, "timeout", "how long to wait for running jobs")
 	fs.Var(ageFlag{&o.MinPoll}, "poll", "first wait between checks (doubles up to -max-poll)")
 	fs.Var(ageFlag{&o.MaxPoll}, "max-poll", "longest wait between checks")
-	fs.BoolVar(&o.Unpause, "unpause", false, "unpause each runner once it is idle")
+	fs.BoolVar(&o.Unpause, "unpause", false, "unpause each runner once it is idle (one paused before the drain stays paused)")
 	format := fs.String("format", "table", "output: table or json")
 	if err := parse(fs, args); err != nil {
 		return err
