@@ -75,18 +75,24 @@ func (fl *Filter) keep(r *runnerapi.Runner) bool {
 }
 
 // list iterates over the runners fl selects, one page ahead. total, when
-// set, is told how many runners the list holds, if GitLab counts them.
-func (f *Fleet) list(ctx context.Context, fl *Filter, total func(int)) iter.Seq2[*runnerapi.Runner, error] {
+// set, is told how many runners the list holds, if GitLab counts them;
+// first, when set, sees the answer of the first page before its runners.
+func (f *Fleet) list(ctx context.Context, fl *Filter, total func(int), first func(*runnerapi.Response)) iter.Seq2[*runnerapi.Runner, error] {
 	o := fl.options()
+	countable := total != nil && (fl == nil || len(fl.Types) < 2) // several types are filtered here, after counting
 	return func(yield func(*runnerapi.Runner, error) bool) {
 		seq := f.client.Runners.ListAllIter
 		if fl != nil && fl.Owned {
 			seq = f.client.Runners.ListIter
 		}
 		opts := []runnerapi.IterOption{runnerapi.WithPagePrefetch(1)}
-		if total != nil && (fl == nil || len(fl.Types) < 2) { // several types are filtered here, after counting
+		if countable || first != nil {
+			pages := 0
 			opts = append(opts, runnerapi.WithPageResponse(func(r *runnerapi.Response) {
-				if r.TotalItems > 0 {
+				if pages++; pages == 1 && first != nil {
+					first(r)
+				}
+				if countable && r.TotalItems > 0 {
 					total(int(r.TotalItems))
 				}
 			}))
@@ -110,7 +116,7 @@ func (f *Fleet) IDs(ctx context.Context, fl *Filter) ([]int64, error) {
 		return nil, err
 	}
 	var ids []int64
-	for r, err := range f.list(ctx, fl, nil) {
+	for r, err := range f.list(ctx, fl, nil, nil) {
 		if err != nil {
 			return nil, err
 		}
@@ -191,7 +197,7 @@ func newRecord(d *runnerapi.RunnerDetails, mgrs []*runnerapi.RunnerManager, now 
 // out. A failure of the list itself is yielded last. Breaking out of the
 // loop stops every request in flight.
 func (f *Fleet) Inventory(ctx context.Context, fl *Filter) iter.Seq2[*Record, error] {
-	return f.inventory(ctx, "inventory", fl, f.clock.Now)
+	return f.inventory(ctx, "inventory", fl, f.clock.Now, nil)
 }
 
 type invResult struct {
@@ -200,7 +206,9 @@ type invResult struct {
 	gone bool
 }
 
-func (f *Fleet) inventory(ctx context.Context, op string, fl *Filter, now func() time.Time) iter.Seq2[*Record, error] {
+// inventory is Inventory with the time the records are judged at (now) and a
+// look at the first page's answer (first, may be nil).
+func (f *Fleet) inventory(ctx context.Context, op string, fl *Filter, now func() time.Time, first func(*runnerapi.Response)) iter.Seq2[*Record, error] {
 	return func(yield func(*Record, error) bool) {
 		if err := fl.validate("Filter"); err != nil {
 			yield(nil, err)
@@ -222,7 +230,7 @@ func (f *Fleet) inventory(ctx context.Context, op string, fl *Filter, now func()
 		go func() {
 			defer close(produced)
 			defer close(order)
-			for r, err := range f.list(ctx, fl, t.setTotal) {
+			for r, err := range f.list(ctx, fl, t.setTotal, first) {
 				slot := make(chan invResult, 1)
 				if err != nil {
 					slot <- invResult{err: err}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strconv"
 	"time"
 
@@ -24,8 +25,10 @@ type PrunePolicy struct {
 
 // Plan is what PlanPrune would delete. It changes nothing by itself.
 type Plan struct {
-	// ScanTime is when the scan began; ApplyPrune deletes a runner only if it
-	// is unchanged since then (If-Unmodified-Since).
+	// ScanTime is when the scan began, on GitLab's clock: the Date of the
+	// first list page, or the Fleet's clock if that is earlier or the Date is
+	// missing. ApplyPrune deletes a runner only if it is unchanged since then
+	// (If-Unmodified-Since). Staleness is judged at this time too.
 	ScanTime time.Time
 	// Cutoff is ScanTime minus the policy's age: runners whose last activity is
 	// at or before it qualify.
@@ -84,10 +87,20 @@ func (f *Fleet) PlanPrune(ctx context.Context, policy *PrunePolicy) (*Plan, erro
 	if p.Status == nil && p.OlderThan >= StaleAfter {
 		p.Status = runnerapi.Ptr(runnerapi.RunnerStatusStale)
 	}
-	scan := f.clock.Now()
-	plan := &Plan{ScanTime: scan, Cutoff: scan.Add(-p.OlderThan)}
+	plan := &Plan{}
+	setScan := func(t time.Time) { plan.ScanTime, plan.Cutoff = t, t.Add(-p.OlderThan) }
+	setScan(f.clock.Now())
+	// GitLab's own time, from the first page's Date, when it is earlier: a
+	// local clock that runs ahead would make If-Unmodified-Since miss
+	// changes. The records are judged after this ran (they come from pages
+	// the first one leads to), so they all see the same scan time.
+	serverTime := func(r *runnerapi.Response) {
+		if d, err := http.ParseTime(r.Header.Get("Date")); err == nil && d.Before(plan.ScanTime) {
+			setScan(d)
+		}
+	}
 	var errs []error
-	for rec, err := range f.inventory(ctx, "prune", &p.Filter, func() time.Time { return scan }) {
+	for rec, err := range f.inventory(ctx, "prune", &p.Filter, func() time.Time { return plan.ScanTime }, serverTime) {
 		var ie *ItemError
 		switch {
 		case errors.As(err, &ie):
@@ -145,8 +158,9 @@ func days(d time.Duration) string {
 // too. GitLab compares whole seconds, so a runner changed within the second
 // of the scan, before it, is also skipped.
 //
-// The scan time comes from the Fleet's clock. If that clock runs ahead of
-// GitLab's, a change made in the gap goes unnoticed; keep clocks in sync.
+// The scan time is GitLab's (see Plan.ScanTime), so a local clock that runs
+// ahead of GitLab's cannot hide a change made after the scan; it is whole
+// seconds, the precision of Date and If-Unmodified-Since alike.
 func (f *Fleet) ApplyPrune(ctx context.Context, plan *Plan) *Report {
 	if plan == nil {
 		rep := f.newReport("prune", nil)

@@ -229,3 +229,35 @@ func TestApplyPruneSkipsRunnersThatContactedGitLabAfterTheScan(t *testing.T) {
 	assert.Contains(t, rep.Items[1].Reason, "contacted GitLab since the scan")
 	assert.Equal(t, []int64{rs[1].ID}, e.srv.RunnerIDs())
 }
+
+// TestPruneScanTimeIsGitLabsWhenTheLocalClockRunsAhead: the machine running
+// the prune is 10 minutes ahead of GitLab. A runner changed on GitLab one
+// minute after the scan must still be skipped (412), so the scan time is
+// GitLab's (the Date of the first list page), not the local clock's.
+func TestPruneScanTimeIsGitLabsWhenTheLocalClockRunsAhead(t *testing.T) {
+	server := newClock()
+	srv := runnerapitest.NewServer(runnerapitest.WithClock(server.Now))
+	t.Cleanup(srv.Close)
+	local := newClock()
+	local.Advance(10 * time.Minute)
+	f, err := fleet.New(srv.Client(), fleet.WithClock(local))
+	require.NoError(t, err)
+	rs := srv.AddRunners(2, runnerapitest.RunnerSpec{CreatedAt: t0.Add(-30 * day)})
+
+	plan, err := f.PlanPrune(context.Background(), nil)
+	require.NoError(t, err)
+	assert.Equal(t, t0, plan.ScanTime, "GitLab's time of the scan")
+	assert.Equal(t, t0.Add(-fleet.StaleAfter), plan.Cutoff)
+	require.Equal(t, ids(rs), plan.IDs())
+
+	server.Advance(time.Minute)
+	_, _, err = srv.Client().Runners.Update(context.Background(), rs[0].ID, &runnerapi.UpdateRunnerOptions{Description: runnerapi.Ptr("back in use")})
+	require.NoError(t, err)
+	rep := f.ApplyPrune(context.Background(), plan)
+	require.NoError(t, rep.Err())
+	assert.Equal(t, fleet.Skipped, rep.Items[0].Outcome, "changed on GitLab after the scan: %+v", rep.Items[0])
+	assert.Contains(t, rep.Items[0].Reason, "412")
+	_, exists := srv.Runner(rs[0].ID)
+	assert.True(t, exists, "a runner changed after the scan is never deleted, whatever the local clock says")
+	assert.Equal(t, fleet.Done, rep.Items[1].Outcome)
+}

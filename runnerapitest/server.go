@@ -218,8 +218,11 @@ func (s *Server) Counters() Counters {
 	return s.st.counters
 }
 
-// serve records the request, applies the rate limit and faults, and dispatches it.
+// serve dates the answer on the server clock, records the request, applies
+// the rate limit and faults, and dispatches it.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	// Date tells the server's time, as GitLab's does; here the server's clock.
+	w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
 	body, _ := io.ReadAll(r.Body)
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	s.logm.Lock()
