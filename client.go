@@ -80,9 +80,10 @@ type Client struct {
 //     byte was sent (refused, unreachable, DNS): a replay could register a
 //     second runner or mint a second token;
 //   - never on TLS and certificate failures, refused redirects, invalid
-//     input, or after the context is done; no single wait exceeds 60 s
-//     (WithMaxRetryWait) or ends after the context's deadline: the call
-//     fails at once instead.
+//     input, or after the context is done; no single wait (the server's,
+//     the rate limiter's or the backoff) exceeds 60 s (WithMaxRetryWait), and
+//     none that would end after the context's deadline is slept: the call
+//     fails at once instead, with the last answer or failure.
 //
 // Each attempt is bounded by WithAttemptTimeout (default 60 s); the context
 // bounds the call. Responses and errors report how many attempts were made.

@@ -95,12 +95,15 @@ func WithoutRetries() Option {
 }
 
 // WithMaxRetryWait caps every single wait: one requested by the server
-// (Retry-After, RateLimit-Reset) and one imposed by the client's rate
-// limiter. When a wait would be longer, or would end after the context's
-// deadline, the call fails at once instead of sleeping: after an answer with
-// an *ErrorResponse matching ErrRateLimited (or ErrServer for a 503) whose
-// RetryAfter carries the wait, before any answer with a *RequestError
-// matching ErrRateLimited. The default is 60 s.
+// (Retry-After, RateLimit-Reset), one imposed by the client's rate limiter,
+// and the backoff between attempts (WithRetry), which is cut to d. When a
+// server's or the limiter's wait would be longer, or any wait would end
+// after the context's deadline, the call fails at once instead of sleeping:
+// after an answer with an *ErrorResponse matching ErrRateLimited (or
+// ErrServer for a 503) whose RetryAfter carries the wait, before any answer
+// with a *RequestError matching ErrRateLimited, and when only the backoff
+// would outlive the deadline, with the last answer or failure as it is. The
+// default is 60 s.
 func WithMaxRetryWait(d time.Duration) Option {
 	return func(c *Client) error {
 		if d <= 0 {

@@ -464,10 +464,12 @@ func (c *Client) newRetryClient() *retryablehttp.Client {
 //
 // It first settles the answer: the body is read here, inside the attempt
 // (and its timeout), so that a connection cut in the middle of a success
-// body is a failed attempt like any other. Then the retry table decides.
-// A retry whose server-requested wait exceeds the cap, or ends past the
-// context's deadline, is not made: the answer is returned at once and
-// becomes an ErrorResponse with RetryAfter.
+// body is a failed attempt like any other. Then the retry table decides, and
+// the wait before the next attempt is chosen: the server's (Retry-After,
+// RateLimit-Reset) or else the backoff, which is capped at maxWait. A retry
+// whose server-requested wait exceeds the cap, or whose wait of either kind
+// ends past the context's deadline, is not made: the last answer (it becomes
+// an ErrorResponse with RetryAfter) or failure is returned at once.
 func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	s := callStateFrom(ctx)
 	if err == nil {
@@ -481,23 +483,27 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return false, ctxErr
 	}
+	now := c.clock.Now()
+	var wait time.Duration
+	hinted := false
 	if err != nil {
 		s.reason = failureSummary(err, s.secrets)
-		return true, err
+	} else {
+		s.reason = "status " + strconv.Itoa(resp.StatusCode)
+		if wait, hinted = serverWait(resp, now); hinted && wait > c.policy.maxWait {
+			return false, nil
+		}
 	}
-	s.reason = "status " + strconv.Itoa(resp.StatusCode)
-	wait, ok := serverWait(resp, c.clock.Now())
-	if !ok {
-		return true, nil
+	if !hinted || wait < c.policy.waitMin {
+		// No hint (or "retry now"): back off, but never below the configured
+		// minimum, nor above the cap of every wait.
+		wait = max(wait, min(expBackoff(c.policy.waitMin, c.policy.waitMax, s.attempts-1), c.policy.maxWait))
 	}
-	if wait > c.policy.maxWait {
-		return false, nil
+	if deadline, has := ctx.Deadline(); has && now.Add(wait).After(deadline) {
+		return false, err // the wait would outlive the caller: hand back the last result now
 	}
-	if deadline, has := ctx.Deadline(); has && c.clock.Now().Add(wait).After(deadline) {
-		return false, nil // the wait would outlive the caller: hand back the answer now
-	}
-	s.wait, s.hinted = wait, true
-	return true, nil
+	s.wait, s.hinted = wait, hinted
+	return true, err
 }
 
 // failureSummary describes a transport failure for the debug log, without the URL or credentials.
@@ -509,17 +515,13 @@ func failureSummary(err error, secrets []string) string {
 	return oneLine(redact(err.Error(), secrets), 200)
 }
 
-// prepareRetry runs between two attempts: it waits for the server's
-// requested time or for the backoff, then for the rate limiter. A cancelled
+// prepareRetry runs between two attempts: it waits the time checkRetry chose
+// (the server's or the backoff), then for the rate limiter. A cancelled
 // context ends the wait at once and the call fails with the context's error.
 func (c *Client) prepareRetry(req *http.Request) error {
 	ctx := req.Context()
 	s := callStateFrom(ctx)
-	wait := s.wait
-	if !s.hinted || wait < c.policy.waitMin {
-		// No hint (or "retry now"): back off, but never below the configured minimum.
-		wait = max(wait, expBackoff(c.policy.waitMin, c.policy.waitMax, s.attempts-1))
-	}
+	wait := s.wait // chosen by checkRetry
 	if c.logger != nil {
 		c.logger.LogAttrs(ctx, slog.LevelDebug, "runnerapi retry wait",
 			slog.String("method", req.Method),

@@ -798,3 +798,69 @@ func TestParseRetryAfter(t *testing.T) {
 		assert.Equal(t, tt.want, d, "%q", tt.in)
 	}
 }
+
+// TestBackoffObeysTheCapAndTheDeadline: the client's own backoff is a wait
+// like any other. It is never longer than WithMaxRetryWait, and one that
+// would end after the context's deadline is not slept through: the call
+// hands back the last answer (or failure) at once, without another attempt.
+func TestBackoffObeysTheCapAndTheDeadline(t *testing.T) {
+	t.Run("cap", func(t *testing.T) {
+		clk := newFakeClock(time.Now())
+		ts := newTestServer(t, WithRetry(2, time.Minute, 2*time.Minute), WithMaxRetryWait(time.Second), withClock(clk))
+		ts.Mux.HandleFunc("GET /api/v4/runners/7", func(w http.ResponseWriter, _ *http.Request) { serveJSON(w, 503, nil) })
+		_, resp, err := ts.Client.Runners.Get(context.Background(), 7, nil)
+		require.ErrorIs(t, err, ErrServer)
+		require.NotNil(t, resp)
+		assert.Equal(t, 3, resp.Attempts)
+		sleeps := clk.Sleeps()
+		require.Len(t, sleeps, 2)
+		for _, d := range sleeps {
+			assert.LessOrEqual(t, d, time.Second, "a backoff wait is capped by WithMaxRetryWait")
+		}
+	})
+	t.Run("deadline/answer", func(t *testing.T) {
+		clk := newFakeClock(time.Now())
+		ts := newTestServer(t, WithRetry(4, 10*time.Second, 10*time.Second), withClock(clk))
+		ts.Mux.HandleFunc("GET /api/v4/runners/7", func(w http.ResponseWriter, _ *http.Request) { serveJSON(w, 503, nil) })
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_, resp, err := ts.Client.Runners.Get(ctx, 7, nil)
+		var er *ErrorResponse
+		require.ErrorAs(t, err, &er, "the last answer, at once")
+		assert.Equal(t, 503, er.StatusCode)
+		assert.NotErrorIs(t, err, context.DeadlineExceeded)
+		require.NotNil(t, resp)
+		assert.Equal(t, 1, resp.Attempts)
+		assert.Len(t, ts.Requests(), 1)
+		assert.Empty(t, clk.Sleeps(), "nothing was waited")
+	})
+	t.Run("deadline/connection failure", func(t *testing.T) {
+		clk := newFakeClock(time.Now())
+		c, err := NewClient("http://"+closedAddr(t), WithRetry(4, 10*time.Second, 10*time.Second), withClock(clk))
+		require.NoError(t, err)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_, resp, err := c.Runners.Get(ctx, 7, nil)
+		var re *RequestError
+		require.ErrorAs(t, err, &re)
+		assert.NotErrorIs(t, err, context.DeadlineExceeded, "the connection failure, not the deadline")
+		assert.Equal(t, 1, re.Attempts)
+		require.NotNil(t, resp)
+		assert.Equal(t, 1, resp.Attempts)
+		assert.Empty(t, clk.Sleeps(), "nothing was waited")
+	})
+}
+
+// TestDefaultRetryPolicyIsTheDocumentedOne pins the defaults that NewClient,
+// WithRetry, WithMaxRetryWait, WithAttemptTimeout and the README state.
+func TestDefaultRetryPolicyIsTheDocumentedOne(t *testing.T) {
+	c, err := NewClient("https://gitlab.example.com")
+	require.NoError(t, err)
+	assert.Equal(t, retryPolicy{
+		retries:        4,
+		waitMin:        500 * time.Millisecond,
+		waitMax:        30 * time.Second,
+		maxWait:        60 * time.Second,
+		attemptTimeout: 60 * time.Second,
+	}, c.policy)
+}
