@@ -294,6 +294,14 @@ func (c *Client) newRequest(ctx context.Context, r *request, s *callState) (*ret
 		}
 	}
 	for k, vs := range r.header {
+		// A credential header built from a call's argument (a runner token)
+		// is checked like every header option: net/http would refuse it at
+		// every attempt.
+		for _, v := range vs {
+			if err := checkHeaderValue(k+" header", v); err != nil {
+				return nil, err
+			}
+		}
 		h[k] = vs
 	}
 	return req, nil

@@ -733,6 +733,7 @@ func TestHeaderValuesWithControlCharactersAreRefused(t *testing.T) {
 			tcase{"user agent/" + b.name, "WithUserAgent", []Option{WithUserAgent(b.value)}, nil},
 			tcase{"sudo/" + b.name, "WithSudo", nil, []RequestOption{WithSudo(b.value)}},
 			tcase{"header/" + b.name, "WithHeader", nil, []RequestOption{WithHeader("X-Custom", b.value)}},
+			tcase{"job token/" + b.name, "WithJobToken", []Option{WithJobToken(b.value)}, nil},
 		)
 	}
 	cases = append(cases,
@@ -906,5 +907,28 @@ func TestAttemptTimeout(t *testing.T) {
 	for _, d := range []time.Duration{0, -time.Second} {
 		_, err := NewClient("https://h", WithAttemptTimeout(d))
 		assert.ErrorIs(t, err, ErrInvalidInput)
+	}
+}
+
+// TestRunnerTokenHeaderWithControlCharactersIsRefused: a runner token that
+// travels in a header (DiscoverJobRouter's Runner-Token) is header input like
+// any other: CR, LF or NUL in it fails before sending with ErrInvalidInput,
+// and nothing is sent or retried.
+func TestRunnerTokenHeaderWithControlCharactersIsRefused(t *testing.T) {
+	for _, bad := range []string{"glrt-a\rb-0123456789", "glrt-a\nb-0123456789", "glrt-a\x00b-0123456789", "glrt-x\r\nX-Injected: 1"} {
+		t.Run(strconv.Quote(bad), func(t *testing.T) {
+			clk := newFakeClock(time.Now())
+			ts := newTestServer(t, WithRetry(4, time.Second, time.Second), withClock(clk))
+			ts.Mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { serveJSON(w, 200, []byte(`{"server_url":"wss://kas"}`)) })
+			_, resp, err := ts.Client.Runners.DiscoverJobRouter(context.Background(), bad)
+			require.ErrorIs(t, err, ErrInvalidInput)
+			var ve *ValidationError
+			require.ErrorAs(t, err, &ve)
+			assert.Contains(t, ve.Field, "Runner-Token")
+			assert.NotContains(t, err.Error(), "glrt-")
+			assert.Nil(t, resp, "no attempt was made")
+			assert.Empty(t, clk.Sleeps(), "nothing was retried")
+			ts.RequireNoRequests(t)
+		})
 	}
 }

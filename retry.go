@@ -40,8 +40,8 @@ const (
 	// failServer: a 5xx answer other than 501 Not Implemented.
 	failServer
 	// failPermanent: a failure a retry cannot fix: TLS and certificate errors,
-	// a refused redirect or bad Location, an unsupported URL scheme, a
-	// cancelled or expired context.
+	// a refused redirect or bad Location, an unsupported URL scheme, a header
+	// net/http refuses to send, a cancelled or expired context.
 	failPermanent
 )
 
@@ -124,7 +124,8 @@ func classify(resp *http.Response, err error) failure {
 			return failPermanent
 		case errors.As(err, &redirErr), errors.Is(err, ErrResponseTooLarge):
 			return failPermanent
-		case strings.Contains(err.Error(), "unsupported protocol scheme"):
+		case strings.Contains(err.Error(), "unsupported protocol scheme"),
+			strings.Contains(err.Error(), "net/http: invalid header field"):
 			return failPermanent
 		case isDialError(err):
 			return failDial

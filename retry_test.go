@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -397,6 +398,8 @@ func TestRetryableDecisionTable(t *testing.T) {
 		{"GET", nil, fmt.Errorf("wrapped: %w", context.DeadlineExceeded), false},
 		{"GET", nil, &RedirectError{StatusCode: 302, Reason: "no"}, false},
 		{"GET", nil, errors.New(`unsupported protocol scheme "ftp"`), false},
+		{"GET", nil, &url.Error{Op: "Get", URL: "u", Err: errors.New(`net/http: invalid header field value for "Runner-Token"`)}, false},
+		{"GET", nil, errors.New(`net/http: invalid header field name "X\nY"`), false},
 		{"POST", answer(429), nil, true},
 		{"POST", answer(500), nil, false},
 		{"POST", answer(502), nil, false},
