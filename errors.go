@@ -425,6 +425,10 @@ func (e *ValidationError) Error() string {
 	return escapeControl("runnerapi: invalid " + e.Field + ": " + e.Reason)
 }
 
+// Format prints the Error text for every verb, also for a value, whose
+// fields fmt would otherwise print one by one.
+func (e ValidationError) Format(f fmt.State, verb rune) { formatError(f, verb, e.Error()) }
+
 // Is matches ErrInvalidInput.
 func (e *ValidationError) Is(target error) bool { return target == ErrInvalidInput }
 

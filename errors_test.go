@@ -614,3 +614,32 @@ func TestDeepErrorBodyIsParsedInLinearTime(t *testing.T) {
 	assert.NotContains(t, msg, "end")
 	assert.LessOrEqual(t, strings.Count(msg, "a "), maxMessageDepth+1, msg)
 }
+
+// TestEveryErrorTypeIsOneLineInEveryVerb: whatever its fields hold (they are
+// exported, and several come from the server), every error type prints
+// without control characters, and without a token-shaped string where it
+// carries server text, for every fmt verb, as a pointer and as a value.
+func TestEveryErrorTypeIsOneLineInEveryVerb(t *testing.T) {
+	const dirty = "a\nb\r\nc\x1b[31md\x00e\u2028f"
+	const tok = "glpat-abcdefghij0123456789"
+	errs := map[string]error{
+		"ErrorResponse":   &ErrorResponse{StatusCode: 400, Method: "GET\n", URL: "u\n" + tok, Message: dirty + tok, Code: dirty, Attempts: 2},
+		"DecodeError":     &DecodeError{Method: "GET\n", URL: "u\r" + tok, StatusCode: 200, ContentType: dirty, Attempts: 2, Err: errors.New(dirty + tok)},
+		"RequestError":    &RequestError{Method: "GET\n", URL: "u\r" + tok, Attempts: 2, Err: errors.New(dirty + tok)},
+		"RedirectError":   &RedirectError{StatusCode: 302, Method: "DELETE\n", Location: dirty + tok, Reason: dirty},
+		"ValidationError": &ValidationError{Field: dirty, Reason: dirty},
+	}
+	for name, err := range errs {
+		t.Run(name, func(t *testing.T) {
+			for _, s := range errorStrings(err) {
+				for _, c := range s {
+					require.False(t, c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || c == 0x2028 || c == 0x2029,
+						"control character %U in %q", c, s)
+				}
+				if name != "ValidationError" {
+					require.NotContains(t, s, tok)
+				}
+			}
+		})
+	}
+}

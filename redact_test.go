@@ -510,6 +510,8 @@ func errorStrings(err error) []string {
 			out = append(out, fmt.Sprintf(verb, *e))
 		case *RedirectError:
 			out = append(out, fmt.Sprintf(verb, *e))
+		case *ValidationError:
+			out = append(out, fmt.Sprintf(verb, *e))
 		}
 	}
 	return out

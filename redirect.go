@@ -45,7 +45,7 @@ type RedirectError struct {
 
 // Error returns "refused STATUS redirect to LOCATION: REASON".
 func (e *RedirectError) Error() string {
-	return escapeControl("refused " + strconv.Itoa(e.StatusCode) + " redirect to " + e.Location + ": " + e.Reason)
+	return escapeControl(redact("refused "+strconv.Itoa(e.StatusCode)+" redirect to "+e.Location+": "+e.Reason, nil))
 }
 
 // Format prints the Error text for every verb.
