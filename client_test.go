@@ -932,3 +932,34 @@ func TestRunnerTokenHeaderWithControlCharactersIsRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestAttemptTimeoutCoversTheBody: a server that sends the headers of a
+// success answer and then trickles (or stops sending) the body cannot hold
+// a call either: the attempt timeout runs until the body is read, and the
+// GET is retried.
+func TestAttemptTimeoutCoversTheBody(t *testing.T) {
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	var got atomic.Int32
+	ts := newTestServer(t, WithRetry(2, 0, 0), WithAttemptTimeout(50*time.Millisecond))
+	ts.Mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		got.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", "1000")
+		w.WriteHeader(200)
+		_, _ = w.Write([]byte(`{"id":1,"description":"`))
+		w.(http.Flusher).Flush()
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	})
+	_, resp, err := ts.Client.Runners.Get(context.Background(), 1, nil)
+	var re *RequestError
+	require.ErrorAs(t, err, &re)
+	assert.True(t, re.Timeout())
+	assert.Equal(t, 3, re.Attempts)
+	require.NotNil(t, resp)
+	assert.Equal(t, 3, resp.Attempts)
+	assert.EqualValues(t, 3, got.Load())
+}
