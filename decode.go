@@ -26,6 +26,11 @@ const pooledBodySize = 32 << 10
 // maxBodyBlock bounds one block of a large success body.
 const maxBodyBlock = 4 << 20
 
+// maxPrealloc bounds the block allocated for a success body on the word of
+// its Content-Length: a longer body (only possible above the default
+// WithMaxResponseSize) grows in blocks as its bytes arrive.
+const maxPrealloc = defaultMaxResponseBytes
+
 var bodyPool = sync.Pool{New: func() any {
 	b := make([]byte, 0, pooledBodySize)
 	return &b
@@ -57,7 +62,9 @@ func readBody(r io.Reader, size, max int64) (bodyBuffer, error) {
 	}
 	var blk []byte
 	if size >= pooledBodySize {
-		blk = make([]byte, 0, size+1) // one block; the extra byte sees EOF
+		// One block; the extra byte sees EOF. The length is the server's
+		// claim, so no more than maxPrealloc is allocated before it is sent.
+		blk = make([]byte, 0, min(size, maxPrealloc)+1)
 	} else {
 		out.pooled = bodyPool.Get().(*[]byte)
 		blk = (*out.pooled)[:0]
@@ -67,7 +74,7 @@ func readBody(r io.Reader, size, max int64) (bodyBuffer, error) {
 	for {
 		if len(blk) == cap(blk) {
 			full = append(full, blk)
-			next := min(2*int64(cap(blk)), maxBodyBlock, max+1-total)
+			next := min(2*int64(cap(blk)), maxBodyBlock, max-total+1)
 			blk = make([]byte, 0, next)
 		}
 		n, err := r.Read(blk[len(blk):cap(blk)])

@@ -228,3 +228,33 @@ func TestErrorPagesKeepTheConnection(t *testing.T) {
 	t.Logf("FIGURE %d calls answered with a %d-byte error page (2 attempts each): %d TCP connections", calls, len(page), conns.Load())
 	assert.EqualValues(t, 1, conns.Load())
 }
+
+// lyingLengthTransport answers 200 with a small body under a huge claimed Content-Length.
+type lyingLengthTransport struct{ length int64 }
+
+func (t lyingLengthTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}},
+		Body: io.NopCloser(strings.NewReader(`{"id":1}`)), ContentLength: t.length, Request: req,
+		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1}, nil
+}
+
+// TestClaimedLengthIsNotAllocatedUpFront: a server's Content-Length is a
+// claim, not bytes received. With a large WithMaxResponseSize, a huge
+// claimed length must not make the client allocate it (or panic on it)
+// before any byte arrived.
+func TestClaimedLengthIsNotAllocatedUpFront(t *testing.T) {
+	for _, length := range []int64{1 << 62, 1<<63 - 1, 4 << 30} {
+		t.Run(strconv.FormatInt(length, 10), func(t *testing.T) {
+			c, err := NewClient("https://gitlab.test", WithHTTPClient(&http.Client{Transport: lyingLengthTransport{length}}),
+				WithoutRetries(), WithMaxResponseSize(1<<63-1))
+			require.NoError(t, err)
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			r, _, err := c.Runners.Get(context.Background(), 1, nil)
+			runtime.ReadMemStats(&after)
+			require.NoError(t, err)
+			assert.EqualValues(t, 1, r.ID)
+			assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(2*defaultMaxResponseBytes), "allocated at most the pre-allocation cap")
+		})
+	}
+}
