@@ -90,7 +90,7 @@ type ErrorResponse struct {
 	// Body is the raw body, at most 64 KiB, with credentials redacted.
 	Body []byte
 	// Response is the HTTP response; its body is already closed, its headers
-	// are redacted and its Request carries no credential headers.
+	// and trailers are redacted and its Request carries no credential headers.
 	Response *http.Response
 }
 
@@ -204,18 +204,23 @@ func newErrorResponse(resp *http.Response, raw []byte, secrets []string, now tim
 		e.URL = sanitizeURL(resp.Request.URL, secrets)
 		resp.Request = cleanRequest(resp.Request, e.URL)
 	}
-	for k, vs := range resp.Header {
-		for i, v := range vs {
-			vs[i] = redact(v, secrets)
-		}
-		resp.Header[k] = vs
-	}
+	redactHeader(resp.Header, secrets)
+	redactHeader(resp.Trailer, secrets) // read with the body, so complete here
 	msg, fields, code := parseErrorBody(body, resp.Header.Get("Content-Type"))
 	e.Message = oneLine(redact(msg, secrets), maxMessageLen)
 	e.Code = oneLine(redact(code, secrets), maxMessageLen)
 	e.Fields = cleanFields(fields, secrets)
 	e.RetryAfter, _ = serverWait(resp, now)
 	return e
+}
+
+// redactHeader redacts secrets from every value of h, in place.
+func redactHeader(h http.Header, secrets []string) {
+	for _, vs := range h {
+		for i, v := range vs {
+			vs[i] = redact(v, secrets)
+		}
+	}
 }
 
 // cleanRequest returns a copy of req without credential headers, body or

@@ -534,7 +534,7 @@ func requireClean(t *testing.T, err error, sec string) {
 			texts = append(texts, fmt.Sprint(decoded))
 		}
 		if er.Response != nil {
-			texts = append(texts, fmt.Sprint(er.Response.Header))
+			texts = append(texts, fmt.Sprint(er.Response.Header), fmt.Sprint(er.Response.Trailer))
 			if er.Response.Request != nil {
 				texts = append(texts, fmt.Sprint(er.Response.Request.Header), er.Response.Request.URL.String())
 			}
@@ -612,4 +612,26 @@ func TestCleanCauseKeepsWhatCallersTestFor(t *testing.T) {
 	assert.Equal(t, "a [REDACTED] b", redact(`a \163\063cret-value-0123 b`, []string{sec}), "octal escapes are decoded")
 	assert.Equal(t, `x \q \u12 y`, redact(`x \q \u12 y`, []string{sec}), "stray backslashes are kept")
 	assert.True(t, (&attemptTimeoutError{}).Temporary())
+}
+
+// TestEchoedSecretInATrailerIsRedacted: an error answer's trailers are part
+// of ErrorResponse.Response like its headers, and are cleaned the same way.
+func TestEchoedSecretInATrailerIsRedacted(t *testing.T) {
+	for name, form := range secretFormsByName(testToken) {
+		t.Run(name, func(t *testing.T) {
+			ts := newTestServer(t)
+			ts.Mux.HandleFunc("/api/v4/runners/1", func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Trailer", "X-Echo")
+				w.Header().Set("Content-Type", "text/plain")
+				w.WriteHeader(http.StatusBadRequest)
+				_, _ = w.Write([]byte("bad request\n"))
+				w.Header().Set("X-Echo", form)
+			})
+			_, _, err := ts.Client.Runners.Get(context.Background(), 1, nil)
+			var er *ErrorResponse
+			require.ErrorAs(t, err, &er)
+			require.NotEmpty(t, er.Response.Trailer.Get("X-Echo"), "the trailer arrived")
+			requireClean(t, err, testToken)
+		})
+	}
 }
