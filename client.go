@@ -9,6 +9,7 @@ import (
 	"net/http/httptrace"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/google/go-querystring/query"
@@ -66,7 +67,7 @@ type Client struct {
 // baseURL may be a bare host ("gitlab.example.com", https is assumed), a URL
 // with or without a trailing slash or the "/api/v4" suffix, or a sub-path
 // install ("https://host/gitlab"); requests always go to <base>/api/v4/. Any
-// other "/api/…" suffix ("/api/v3") is refused.
+// other "/api/…" suffix ("/api/v3"), and a port outside 1–65535, are refused.
 //
 // Retries (change them with WithRetry, WithoutRetries, WithMaxRetryWait):
 //
@@ -177,6 +178,12 @@ func normalizeBaseURL(raw string) (*url.URL, error) {
 	}
 	if u.Host == "" {
 		return nil, &ValidationError{Field: "baseURL", Reason: "has no host"}
+	}
+	if p := u.Port(); p != "" {
+		// url.Parse takes any digits; a port no socket can have would fail every attempt.
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return nil, &ValidationError{Field: "baseURL", Reason: "port must be between 1 and 65535"}
+		}
 	}
 	if u.User != nil {
 		return nil, &ValidationError{Field: "baseURL", Reason: "must not carry credentials; use WithPrivateToken"}

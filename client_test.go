@@ -61,6 +61,9 @@ func TestNewClientRejectsBadBaseURLs(t *testing.T) {
 		{"fragment", "https://gitlab.example.com/#top"},
 		{"unparsable", "https://gitlab.example.com:port/"},
 		{"control character", "https://gitlab.example.com/\x7f"},
+		{"port out of range", "http://127.0.0.1:99999"},
+		{"port 65536", "https://gitlab.example.com:65536/"},
+		{"port 0", "http://127.0.0.1:0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := NewClient(tc.in)
