@@ -142,6 +142,9 @@ func NewClientFromEnv(opts ...Option) (*Client, error) {
 	}
 	var envOpts []Option
 	if tok := os.Getenv("GITLAB_TOKEN"); tok != "" && !hasAuthOption(opts) {
+		if err := checkHeaderValue("GITLAB_TOKEN", tok); err != nil {
+			return nil, err // named after the variable the caller set, not the option
+		}
 		envOpts = append(envOpts, WithPrivateToken(tok))
 	}
 	return NewClient(base, append(envOpts, opts...)...)

@@ -966,3 +966,18 @@ func TestAttemptTimeoutCoversTheBody(t *testing.T) {
 	assert.Equal(t, 3, resp.Attempts)
 	assert.EqualValues(t, 3, got.Load())
 }
+
+// TestNewClientFromEnvNamesTheVariable: a GITLAB_TOKEN with a control
+// character (a token file read with its trailing newline, a common slip) is
+// refused naming the variable the caller set, and the token is not echoed.
+func TestNewClientFromEnvNamesTheVariable(t *testing.T) {
+	t.Setenv("GITLAB_URL", "https://gitlab.example.com")
+	t.Setenv("CI_SERVER_URL", "")
+	t.Setenv("GITLAB_TOKEN", "glpat-from-env-123456\n")
+	c, err := NewClientFromEnv()
+	assert.Nil(t, c)
+	var ve *ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, "GITLAB_TOKEN", ve.Field)
+	assert.NotContains(t, err.Error(), "glpat-from-env")
+}
