@@ -456,6 +456,10 @@ type ListRunnerProjectsOptions struct {
 // ListProjects lists the projects a runner is assigned to that the caller
 // may see; newest servers only (older ones answer 404).
 //
+// GitLab's API documentation has no section for this endpoint (it is in
+// GitLab's OpenAPI description and lib/api/ci/runners.rb); the link is the
+// Runners API page.
+//
 // GitLab API docs: https://docs.gitlab.com/api/runners/
 //
 //	GET /runners/:id/projects
@@ -475,6 +479,10 @@ func (s *RunnersService) ListProjects(ctx context.Context, id int64, opt *ListRu
 // DeleteManager deletes one runner manager, identified by the runner's
 // authentication token and the manager's system ID, both sent in the JSON
 // body; user credentials are not sent. Newest servers only.
+//
+// GitLab's API documentation has no section for this endpoint (it is in
+// GitLab's OpenAPI description and lib/api/ci/runner.rb); the link is the
+// Runners API page.
 //
 // GitLab API docs: https://docs.gitlab.com/api/runners/
 //
