@@ -116,7 +116,8 @@ func TestRunnersGetIncludeProjects(t *testing.T) {
 }
 
 // TestEnumValidationListsAllowedValues: every enum refused before sending
-// names the field, quotes the value and lists what GitLab accepts, in one format.
+// names the field, quotes the value and lists what GitLab accepts, in one
+// format ("want X" when only one value is accepted); so do refused IDs.
 func TestEnumValidationListsAllowedValues(t *testing.T) {
 	ctx := context.Background()
 	for _, tc := range []struct {
@@ -147,9 +148,21 @@ func TestEnumValidationListsAllowedValues(t *testing.T) {
 			func(r *RunnersService, _ *RunnerControllersService) error {
 				return errOf(r.ListJobs(ctx, 1, &ListRunnerJobsOptions{OrderBy: Ptr(OrderByID), Sort: Ptr(SortOrder("up"))}))
 			}},
-		{"job order", `invalid ListRunnerJobsOptions.OrderBy: got "name", want one of id`,
+		{"job order", `invalid ListRunnerJobsOptions.OrderBy: got "name", want id`,
 			func(r *RunnersService, _ *RunnerControllersService) error {
 				return errOf(r.ListJobs(ctx, 1, &ListRunnerJobsOptions{OrderBy: Ptr(JobOrderBy("name"))}))
+			}},
+		{"job sort with keyset", `invalid ListRunnerJobsOptions.Sort: got "asc", want desc (keyset pagination supports only desc)`,
+			func(r *RunnersService, _ *RunnerControllersService) error {
+				return errOf(r.ListJobs(ctx, 1, &ListRunnerJobsOptions{OrderBy: Ptr(OrderByID), Sort: Ptr(SortAsc), Pagination: Ptr(PaginationKeyset)}))
+			}},
+		{"negative project ID", `invalid project: ID must be a positive integer, got -3`,
+			func(r *RunnersService, _ *RunnerControllersService) error {
+				return errOf(r.ListProjectRunners(ctx, ProjectID(-3), nil))
+			}},
+		{"negative group ID", `invalid group: ID must be a positive integer, got -4`,
+			func(r *RunnersService, _ *RunnerControllersService) error {
+				return errOf(r.ListGroupRunners(ctx, GroupID(-4), nil))
 			}},
 		{"pagination", `invalid ListRunnerJobsOptions.Pagination: got "cursor", want one of offset, keyset`,
 			func(r *RunnersService, _ *RunnerControllersService) error {
