@@ -57,7 +57,13 @@
 //	501 Not Implemented                    not retried        not retried
 //	connection refused, DNS failure        retried            retried (nothing was sent)
 //	connection lost after sending          retried            not retried
+//	success body cut mid-way               retried            not retried
+//	attempt timeout (WithAttemptTimeout)   retried            not retried
 //	any other 4xx                          not retried        not retried
+//	TLS or certificate failure             not retried        not retried
+//	refused redirect (RedirectError)       not retried        not retried
+//	answer over WithMaxResponseSize        not retried        not retried
+//	invalid input, context done            nothing sent       nothing sent
 //
 // A POST is never replayed once it may have reached GitLab, because a replay
 // can register a second runner or mint a second token. A wait the server
@@ -114,7 +120,8 @@
 // with it, none. Keyset lists stay sequential, as each cursor comes from the
 // previous page. Iterator settings are [IterOption]s: every [RequestOption]
 // is one too, but WithPagePrefetch passed to a call that is not an iterator
-// does not compile. A keyset cursor that repeats, or a long run of empty
+// does not compile. [WithPageResponse] shows the loop each page's
+// [*Response] (totals, rate limit) before the page's items. A keyset cursor that repeats, or a long run of empty
 // pages that still point forward, ends the iteration with
 // [ErrInvalidResponse] instead of looping.
 //
@@ -130,8 +137,11 @@
 // ([*ValidationError]); a 2xx answer that cannot be decoded matches
 // [ErrInvalidResponse] ([*DecodeError]); a transport failure is a
 // [*RequestError] that unwraps to its cause, for example
-// [context.DeadlineExceeded]. Match GitLab's status codes, not its message
-// texts, which change between versions.
+// [context.DeadlineExceeded]. A success body larger than
+// [WithMaxResponseSize] matches [ErrResponseTooLarge]. Every error's text
+// starts with "runnerapi: " and, when the request was sent more than once,
+// ends with " (after N attempts)". Match GitLab's status codes, not its
+// message texts, which change between versions.
 //
 // # Secrets
 //
