@@ -117,7 +117,8 @@ func TestRunnersGetIncludeProjects(t *testing.T) {
 
 // TestEnumValidationListsAllowedValues: every enum refused before sending
 // names the field, quotes the value and lists what GitLab accepts, in one
-// format ("want X" when only one value is accepted); so do refused IDs.
+// format ("want X" when only one value is accepted); refused IDs, page
+// numbers and version prefixes also show the value.
 func TestEnumValidationListsAllowedValues(t *testing.T) {
 	ctx := context.Background()
 	for _, tc := range []struct {
@@ -163,6 +164,18 @@ func TestEnumValidationListsAllowedValues(t *testing.T) {
 		{"negative group ID", `invalid group: ID must be a positive integer, got -4`,
 			func(r *RunnersService, _ *RunnerControllersService) error {
 				return errOf(r.ListGroupRunners(ctx, GroupID(-4), nil))
+			}},
+		{"version prefix", `invalid ListRunnersOptions.VersionPrefix: got "v17", want one that starts with a digit, '.' or '+', e.g. "17.1."`,
+			func(r *RunnersService, _ *RunnerControllersService) error {
+				return errOf(r.ListAll(ctx, &ListRunnersOptions{RunnerFilter: RunnerFilter{VersionPrefix: Ptr("v17")}}))
+			}},
+		{"negative page", `invalid ListRunnerJobsOptions.Page: must not be negative, got -2`,
+			func(r *RunnersService, _ *RunnerControllersService) error {
+				return errOf(r.ListJobs(ctx, 1, &ListRunnerJobsOptions{ListOptions: ListOptions{Page: -2}}))
+			}},
+		{"negative per page", `invalid ListRunnerControllersOptions.PerPage: must not be negative, got -5`,
+			func(_ *RunnersService, c *RunnerControllersService) error {
+				return errOf(c.List(ctx, &ListRunnerControllersOptions{ListOptions: ListOptions{PerPage: -5}}))
 			}},
 		{"pagination", `invalid ListRunnerJobsOptions.Pagination: got "cursor", want one of offset, keyset`,
 			func(r *RunnersService, _ *RunnerControllersService) error {

@@ -29,10 +29,10 @@ type ListOptions struct {
 
 func (o *ListOptions) validate(owner string) error {
 	if o.Page < 0 {
-		return &ValidationError{Field: owner + ".Page", Reason: "must not be negative"}
+		return &ValidationError{Field: owner + ".Page", Reason: "must not be negative, got " + strconv.FormatInt(o.Page, 10)}
 	}
 	if o.PerPage < 0 {
-		return &ValidationError{Field: owner + ".PerPage", Reason: "must not be negative"}
+		return &ValidationError{Field: owner + ".PerPage", Reason: "must not be negative, got " + strconv.FormatInt(o.PerPage, 10)}
 	}
 	return nil
 }
@@ -66,7 +66,7 @@ func (f *RunnerFilter) validate(owner string) error {
 	}
 	if f.VersionPrefix != nil {
 		if v := *f.VersionPrefix; v == "" || !isVersionChar(v[0]) {
-			return &ValidationError{Field: owner + ".VersionPrefix", Reason: "must start with a digit, '.' or '+'"}
+			return &ValidationError{Field: owner + ".VersionPrefix", Reason: "got " + strconv.Quote(v) + `, want one that starts with a digit, '.' or '+', e.g. "17.1."`}
 		}
 	}
 	return nil
