@@ -11,8 +11,11 @@
 //	for r, err := range client.Runners.ListAllIter(ctx, nil) { ... }
 //
 // Every method names its endpoint and links its section of GitLab's API
-// documentation (https://docs.gitlab.com/api/runners/ and
-// https://docs.gitlab.com/api/runner_controllers/).
+// documentation (https://docs.gitlab.com/api/runners/,
+// https://docs.gitlab.com/api/runner_controllers/ and
+// https://docs.gitlab.com/api/runner_controller_tokens/); the two endpoints
+// GitLab's documentation has no section for, [RunnersService.ListProjects]
+// and [RunnersService.DeleteManager], say so and link the page.
 //
 // # Arguments and options
 //
