@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -190,5 +192,41 @@ func TestEveryMethodOfAZeroClientFails(t *testing.T) {
 				assert.Contains(t, errs[0].Error(), "NewClient")
 			})
 		}
+	}
+}
+
+// TestIterOptionsDoNotCompileInRequestCalls builds small programs against
+// the module: passing an iterator-only option (WithPagePrefetch,
+// WithPageResponse) to a call that is not an iterator does not compile,
+// while an iterator takes both kinds of option.
+func TestIterOptionsDoNotCompileInRequestCalls(t *testing.T) {
+	dir, goRun := snippetModule(t)
+	const prelude = "package main\n\nimport (\n\t\"context\"\n\n\t\"github.com/runnerkit/runnerapi\"\n)\n\n" +
+		"func main() {\n\tc, _ := runnerapi.NewClient(\"https://gitlab.example.com\")\n\tctx := context.Background()\n\t_, _ = c, ctx\n"
+	programs := map[string]struct {
+		body    string
+		compile bool
+	}{
+		"prefetch_on_get":        {"\t_, _, _ = c.Runners.Get(ctx, 1, nil, runnerapi.WithPagePrefetch(2))\n", false},
+		"prefetch_on_list":       {"\t_, _, _ = c.Runners.ListAll(ctx, nil, runnerapi.WithPagePrefetch(2))\n", false},
+		"page_response_on_list":  {"\t_, _, _ = c.RunnerControllers.List(ctx, nil, runnerapi.WithPageResponse(func(*runnerapi.Response) {}))\n", false},
+		"prefetch_on_delete":     {"\t_, _ = c.Runners.Delete(ctx, 1, runnerapi.WithPagePrefetch(2))\n", false},
+		"both_kinds_on_iterator": {"\tfor range c.Runners.ListAllIter(ctx, nil, runnerapi.WithPagePrefetch(2), runnerapi.WithSudo(\"maria\")) {\n\t}\n", true},
+	}
+	for name, p := range programs {
+		require.NoError(t, os.MkdirAll(filepath.Join(dir, name), 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name, "main.go"), []byte(prelude+p.body+"}\n"), 0o644))
+	}
+	for name, p := range programs {
+		t.Run(name, func(t *testing.T) {
+			out, err := goRun("build", "-o", os.DevNull, "./"+name)
+			if p.compile {
+				require.NoError(t, err, out)
+				return
+			}
+			require.Error(t, err, "an iterator option passed to a request call compiled")
+			assert.Contains(t, out, "IterOption")
+			assert.Contains(t, out, "as runnerapi.RequestOption value")
+		})
 	}
 }
