@@ -118,10 +118,13 @@
 // the server sends totals, while the caller consumes the current page; order
 // is kept, an error surfaces at its position, memory stays bounded by about
 // n+1 pages, and breaking out of the loop or cancelling the context stops all
-// fetching with no goroutine left behind. Without X-Total-Pages the last
-// round may ask for up to n-1 pages past the end, which come back empty;
-// with it, none. Keyset lists stay sequential, as each cursor comes from the
-// previous page. Iterator settings are [IterOption]s: every [RequestOption]
+// fetching with no goroutine left behind. The price is speculation at the
+// end: the iterator may ask for up to n-1 pages past the last one, which
+// come back empty (or are cancelled when the loop ends first). Once GitLab
+// has sent X-Total-Pages (it does up to 10,000 rows) no page past it is
+// requested, so with the total known only a list shorter than n pages pays
+// this (see the example of [WithPagePrefetch]). Keyset lists stay sequential, as each
+// cursor comes from the previous page. Iterator settings are [IterOption]s: every [RequestOption]
 // is one too, but WithPagePrefetch passed to a call that is not an iterator
 // does not compile. [WithPageResponse] shows the loop each page's
 // [*Response] (totals, rate limit) before the page's items. A keyset cursor that repeats, or a long run of empty
