@@ -32,13 +32,13 @@ type RunnersAPI interface {
 	Pause(ctx context.Context, id int64, opts ...RequestOption) (*RunnerDetails, *Response, error)
 	Unpause(ctx context.Context, id int64, opts ...RequestOption) (*RunnerDetails, *Response, error)
 	Delete(ctx context.Context, id int64, opts ...RequestOption) (*Response, error)
-	DeleteByToken(ctx context.Context, authToken string, opts ...RequestOption) (*Response, error)
+	DeleteByToken(ctx context.Context, runnerToken string, opts ...RequestOption) (*Response, error)
 	ListJobs(ctx context.Context, id int64, opt *ListRunnerJobsOptions, opts ...RequestOption) ([]*Job, *Response, error)
 	ListJobsIter(ctx context.Context, id int64, opt *ListRunnerJobsOptions, opts ...IterOption) iter.Seq2[*Job, error]
 	ListManagers(ctx context.Context, id int64, opts ...RequestOption) ([]*RunnerManager, *Response, error)
 	ListProjects(ctx context.Context, id int64, opt *ListRunnerProjectsOptions, opts ...RequestOption) ([]*Project, *Response, error)
 	ListProjectsIter(ctx context.Context, id int64, opt *ListRunnerProjectsOptions, opts ...IterOption) iter.Seq2[*Project, error]
-	DeleteManager(ctx context.Context, authToken, systemID string, opts ...RequestOption) (*Response, error)
+	DeleteManager(ctx context.Context, runnerToken, systemID string, opts ...RequestOption) (*Response, error)
 	ListProjectRunners(ctx context.Context, project ProjectRef, opt *ListProjectRunnersOptions, opts ...RequestOption) ([]*Runner, *Response, error)
 	ListProjectRunnersIter(ctx context.Context, project ProjectRef, opt *ListProjectRunnersOptions, opts ...IterOption) iter.Seq2[*Runner, error]
 	EnableProjectRunner(ctx context.Context, project ProjectRef, runnerID int64, opts ...RequestOption) (*Runner, *Response, error)
@@ -49,7 +49,7 @@ type RunnersAPI interface {
 	Create(ctx context.Context, owner RunnerOwner, opt *CreateRunnerOptions, opts ...RequestOption) (*RunnerRegistration, *Response, error)
 	Verify(ctx context.Context, runnerToken string, opt *VerifyRunnerOptions, opts ...RequestOption) (*RunnerVerification, *Response, error)
 	ResetAuthenticationToken(ctx context.Context, id int64, opts ...RequestOption) (*TokenWithExpiry, *Response, error)
-	ResetAuthenticationTokenWithToken(ctx context.Context, currentToken string, opts ...RequestOption) (*TokenWithExpiry, *Response, error)
+	ResetAuthenticationTokenWithToken(ctx context.Context, runnerToken string, opts ...RequestOption) (*TokenWithExpiry, *Response, error)
 	ResetInstanceRegistrationToken(ctx context.Context, opts ...RequestOption) (*TokenWithExpiry, *Response, error)
 	ResetProjectRegistrationToken(ctx context.Context, project ProjectRef, opts ...RequestOption) (*TokenWithExpiry, *Response, error)
 	ResetGroupRegistrationToken(ctx context.Context, group GroupRef, opts ...RequestOption) (*TokenWithExpiry, *Response, error)

@@ -116,7 +116,9 @@ func TestRunnersGetIncludeProjects(t *testing.T) {
 }
 
 // TestEnumValidationListsAllowedValues: every enum refused before sending
-// names the field, quotes the value and lists what GitLab accepts, in one format.
+// names the field, quotes the value and lists what GitLab accepts, in one
+// format ("want X" when only one value is accepted); refused IDs, page
+// numbers and version prefixes also show the value.
 func TestEnumValidationListsAllowedValues(t *testing.T) {
 	ctx := context.Background()
 	for _, tc := range []struct {
@@ -147,9 +149,33 @@ func TestEnumValidationListsAllowedValues(t *testing.T) {
 			func(r *RunnersService, _ *RunnerControllersService) error {
 				return errOf(r.ListJobs(ctx, 1, &ListRunnerJobsOptions{OrderBy: Ptr(OrderByID), Sort: Ptr(SortOrder("up"))}))
 			}},
-		{"job order", `invalid ListRunnerJobsOptions.OrderBy: got "name", want one of id`,
+		{"job order", `invalid ListRunnerJobsOptions.OrderBy: got "name", want id`,
 			func(r *RunnersService, _ *RunnerControllersService) error {
 				return errOf(r.ListJobs(ctx, 1, &ListRunnerJobsOptions{OrderBy: Ptr(JobOrderBy("name"))}))
+			}},
+		{"job sort with keyset", `invalid ListRunnerJobsOptions.Sort: got "asc", want desc (keyset pagination supports only desc)`,
+			func(r *RunnersService, _ *RunnerControllersService) error {
+				return errOf(r.ListJobs(ctx, 1, &ListRunnerJobsOptions{OrderBy: Ptr(OrderByID), Sort: Ptr(SortAsc), Pagination: Ptr(PaginationKeyset)}))
+			}},
+		{"negative project ID", `invalid project: ID must be a positive integer, got -3`,
+			func(r *RunnersService, _ *RunnerControllersService) error {
+				return errOf(r.ListProjectRunners(ctx, ProjectID(-3), nil))
+			}},
+		{"negative group ID", `invalid group: ID must be a positive integer, got -4`,
+			func(r *RunnersService, _ *RunnerControllersService) error {
+				return errOf(r.ListGroupRunners(ctx, GroupID(-4), nil))
+			}},
+		{"version prefix", `invalid ListRunnersOptions.VersionPrefix: got "v17", want one that starts with a digit, '.' or '+', e.g. "17.1."`,
+			func(r *RunnersService, _ *RunnerControllersService) error {
+				return errOf(r.ListAll(ctx, &ListRunnersOptions{RunnerFilter: RunnerFilter{VersionPrefix: Ptr("v17")}}))
+			}},
+		{"negative page", `invalid ListRunnerJobsOptions.Page: must not be negative, got -2`,
+			func(r *RunnersService, _ *RunnerControllersService) error {
+				return errOf(r.ListJobs(ctx, 1, &ListRunnerJobsOptions{ListOptions: ListOptions{Page: -2}}))
+			}},
+		{"negative per page", `invalid ListRunnerControllersOptions.PerPage: must not be negative, got -5`,
+			func(_ *RunnersService, c *RunnerControllersService) error {
+				return errOf(c.List(ctx, &ListRunnerControllersOptions{ListOptions: ListOptions{PerPage: -5}}))
 			}},
 		{"pagination", `invalid ListRunnerJobsOptions.Pagination: got "cursor", want one of offset, keyset`,
 			func(r *RunnersService, _ *RunnerControllersService) error {

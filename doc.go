@@ -11,8 +11,11 @@
 //	for r, err := range client.Runners.ListAllIter(ctx, nil) { ... }
 //
 // Every method names its endpoint and links its section of GitLab's API
-// documentation (https://docs.gitlab.com/api/runners/ and
-// https://docs.gitlab.com/api/runner_controllers/).
+// documentation (https://docs.gitlab.com/api/runners/,
+// https://docs.gitlab.com/api/runner_controllers/ and
+// https://docs.gitlab.com/api/runner_controller_tokens/); the two endpoints
+// GitLab's documentation has no section for, [RunnersService.ListProjects]
+// and [RunnersService.DeleteManager], say so and link the page.
 //
 // # Arguments and options
 //
@@ -57,7 +60,13 @@
 //	501 Not Implemented                    not retried        not retried
 //	connection refused, DNS failure        retried            retried (nothing was sent)
 //	connection lost after sending          retried            not retried
+//	success body cut mid-way               retried            not retried
+//	attempt timeout (WithAttemptTimeout)   retried            not retried
 //	any other 4xx                          not retried        not retried
+//	TLS or certificate failure             not retried        not retried
+//	refused redirect (RedirectError)       not retried        not retried
+//	answer over WithMaxResponseSize        not retried        not retried
+//	invalid input, context done            nothing sent       nothing sent
 //
 // A POST is never replayed once it may have reached GitLab, because a replay
 // can register a second runner or mint a second token. A wait the server
@@ -109,12 +118,16 @@
 // the server sends totals, while the caller consumes the current page; order
 // is kept, an error surfaces at its position, memory stays bounded by about
 // n+1 pages, and breaking out of the loop or cancelling the context stops all
-// fetching with no goroutine left behind. Without X-Total-Pages the last
-// round may ask for up to n-1 pages past the end, which come back empty;
-// with it, none. Keyset lists stay sequential, as each cursor comes from the
-// previous page. Iterator settings are [IterOption]s: every [RequestOption]
+// fetching with no goroutine left behind. The price is speculation at the
+// end: the iterator may ask for up to n-1 pages past the last one, which
+// come back empty (or are cancelled when the loop ends first). Once GitLab
+// has sent X-Total-Pages (it does up to 10,000 rows) no page past it is
+// requested, so with the total known only a list shorter than n pages pays
+// this (see the example of [WithPagePrefetch]). Keyset lists stay sequential, as each
+// cursor comes from the previous page. Iterator settings are [IterOption]s: every [RequestOption]
 // is one too, but WithPagePrefetch passed to a call that is not an iterator
-// does not compile. A keyset cursor that repeats, or a long run of empty
+// does not compile. [WithPageResponse] shows the loop each page's
+// [*Response] (totals, rate limit) before the page's items. A keyset cursor that repeats, or a long run of empty
 // pages that still point forward, ends the iteration with
 // [ErrInvalidResponse] instead of looping.
 //
@@ -130,8 +143,11 @@
 // ([*ValidationError]); a 2xx answer that cannot be decoded matches
 // [ErrInvalidResponse] ([*DecodeError]); a transport failure is a
 // [*RequestError] that unwraps to its cause, for example
-// [context.DeadlineExceeded]. Match GitLab's status codes, not its message
-// texts, which change between versions.
+// [context.DeadlineExceeded]. A success body larger than
+// [WithMaxResponseSize] matches [ErrResponseTooLarge]. Every error's text
+// starts with "runnerapi: " and, when the request was sent more than once,
+// ends with " (after N attempts)". Match GitLab's status codes, not its
+// message texts, which change between versions.
 //
 // # Secrets
 //

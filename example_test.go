@@ -321,3 +321,37 @@ func ExampleValidationError() {
 	// Output:
 	// runnerapi: invalid ListRunnersOptions.Status: got "busy", want one of online, offline, stale, never_contacted, active, paused
 }
+
+// ExampleWithPagePrefetch shows what prefetch costs: the first n pages are
+// requested at once, so a list shorter than n pages costs up to n-1 requests
+// that come back empty (or are cancelled when the loop ends first); past the
+// first round GitLab's X-Total-Pages (sent up to 10,000 rows) keeps the
+// iterator from asking past the last page.
+func ExampleWithPagePrefetch() {
+	ctx := context.Background()
+	// walk lists every runner of a fresh fake holding n runners, perPage to a
+	// page, with up to 4 page requests in flight.
+	walk := func(n int, perPage int64) (items, requests int) {
+		srv := runnerapitest.NewServer()
+		defer srv.Close()
+		srv.AddRunners(n, runnerapitest.RunnerSpec{Description: "autoscaled"})
+		opt := &runnerapi.ListRunnersOptions{ListOptions: runnerapi.ListOptions{PerPage: perPage}}
+		for _, err := range srv.Client().Runners.ListAllIter(ctx, opt, runnerapi.WithPagePrefetch(4)) {
+			if err != nil {
+				log.Fatal(err)
+			}
+			items++
+		}
+		return items, len(srv.Requests())
+	}
+	// One page: pages 2 to 4 were asked for speculatively; whether each
+	// reached the server before the loop ended depends on timing.
+	items, requests := walk(3, 100)
+	fmt.Printf("%d runners in 1 page: at most 4 requests: %t\n", items, requests >= 1 && requests <= 4)
+
+	items, requests = walk(40, 2)
+	fmt.Printf("%d runners in 20 pages: %d requests\n", items, requests)
+	// Output:
+	// 3 runners in 1 page: at most 4 requests: true
+	// 40 runners in 20 pages: 20 requests
+}

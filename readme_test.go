@@ -93,31 +93,7 @@ func main() { _ = snippet }
 // client), then runs the headline program and compares its output with the
 // text block that follows it in the README.
 func TestReadmeGoSnippetsBuild(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the README snippets with the go command")
-	}
-	goCmd, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command on PATH")
-	}
-	root, err := filepath.Abs(".")
-	require.NoError(t, err)
-	sum, err := os.ReadFile("go.sum")
-	require.NoError(t, err)
-
-	dir := t.TempDir()
-	// The snippet module requires what the root module requires, so its
-	// module graph is the root's (pruned the same way) and resolves from the
-	// module cache alone; with only runnerapi required, the go command would
-	// need go.mod files of dependencies' dependencies that a build of the
-	// root module never downloads.
-	rootMod, err := os.ReadFile("go.mod")
-	require.NoError(t, err)
-	requires := string(rootMod)[strings.Index(string(rootMod), "\nrequire"):]
-	goMod := "module readmesnippets\n\ngo 1.24.0\n\nrequire github.com/runnerkit/runnerapi v0.0.0\n" + requires +
-		"\nreplace github.com/runnerkit/runnerapi => " + root + "\n"
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "go.mod"), []byte(goMod), 0o644))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "go.sum"), sum, 0o644))
+	dir, goRun := snippetModule(t)
 
 	blocks := readmeBlocks(t)
 	headline, headlineOut := "", ""
@@ -150,9 +126,52 @@ func TestReadmeGoSnippetsBuild(t *testing.T) {
 	require.NotEmpty(t, headline, "README.md has a headline program against the demo fake")
 	require.NotEmpty(t, headlineOut, "the headline program is followed by a text block with its output")
 
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
 	run := func(args ...string) string {
+		out, err := goRun(args...)
+		require.NoError(t, err, "go %s:\n%s", strings.Join(args, " "), out)
+		return out
+	}
+	run("vet", "./...")
+	got := run("run", "./"+headline)
+	require.Equal(t, headlineOut, got, "README.md's headline output is stale")
+}
+
+// snippetModule makes an empty module in a temporary directory that
+// requires this one (replaced by the working tree), and returns it with a
+// function that runs the go command there, offline, and returns its output
+// (stdout, or stderr when it fails). It skips the test where no go command
+// is on PATH or with -short.
+func snippetModule(t *testing.T) (string, func(args ...string) (string, error)) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds programs with the go command")
+	}
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command on PATH")
+	}
+	root, err := filepath.Abs(".")
+	require.NoError(t, err)
+	sum, err := os.ReadFile("go.sum")
+	require.NoError(t, err)
+
+	dir := t.TempDir()
+	// The snippet module requires what the root module requires, so its
+	// module graph is the root's (pruned the same way) and resolves from the
+	// module cache alone; with only runnerapi required, the go command would
+	// need go.mod files of dependencies' dependencies that a build of the
+	// root module never downloads.
+	rootMod, err := os.ReadFile("go.mod")
+	require.NoError(t, err)
+	requires := string(rootMod)[strings.Index(string(rootMod), "\nrequire"):]
+	goMod := "module readmesnippets\n\ngo 1.24.0\n\nrequire github.com/runnerkit/runnerapi v0.0.0\n" + requires +
+		"\nreplace github.com/runnerkit/runnerapi => " + root + "\n"
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "go.mod"), []byte(goMod), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "go.sum"), sum, 0o644))
+
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	t.Cleanup(cancel)
+	return dir, func(args ...string) (string, error) {
 		cmd := exec.CommandContext(ctx, goCmd, args...)
 		cmd.Dir = dir
 		// Offline and self-contained: the module cache already holds the
@@ -160,10 +179,9 @@ func TestReadmeGoSnippetsBuild(t *testing.T) {
 		cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off", "GOTOOLCHAIN=local")
 		var out, errOut bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &errOut
-		require.NoError(t, cmd.Run(), "go %s:\n%s", strings.Join(args, " "), errOut.String())
-		return out.String()
+		if err := cmd.Run(); err != nil {
+			return errOut.String(), err
+		}
+		return out.String(), nil
 	}
-	run("vet", "./...")
-	got := run("run", "./"+headline)
-	require.Equal(t, headlineOut, got, "README.md's headline output is stale")
 }

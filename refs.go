@@ -18,7 +18,7 @@ func (r ref) segment(field string) (string, error) {
 	case r.id > 0:
 		return strconv.FormatInt(r.id, 10), nil
 	case r.id < 0:
-		return "", &ValidationError{Field: field, Reason: "ID must be a positive integer"}
+		return "", &ValidationError{Field: field, Reason: "ID must be a positive integer, got " + strconv.FormatInt(r.id, 10)}
 	}
 	p := strings.Trim(strings.TrimSpace(r.path), "/")
 	if p == "" {

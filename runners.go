@@ -29,10 +29,10 @@ type ListOptions struct {
 
 func (o *ListOptions) validate(owner string) error {
 	if o.Page < 0 {
-		return &ValidationError{Field: owner + ".Page", Reason: "must not be negative"}
+		return &ValidationError{Field: owner + ".Page", Reason: "must not be negative, got " + strconv.FormatInt(o.Page, 10)}
 	}
 	if o.PerPage < 0 {
-		return &ValidationError{Field: owner + ".PerPage", Reason: "must not be negative"}
+		return &ValidationError{Field: owner + ".PerPage", Reason: "must not be negative, got " + strconv.FormatInt(o.PerPage, 10)}
 	}
 	return nil
 }
@@ -66,20 +66,25 @@ func (f *RunnerFilter) validate(owner string) error {
 	}
 	if f.VersionPrefix != nil {
 		if v := *f.VersionPrefix; v == "" || !isVersionChar(v[0]) {
-			return &ValidationError{Field: owner + ".VersionPrefix", Reason: "must start with a digit, '.' or '+'"}
+			return &ValidationError{Field: owner + ".VersionPrefix", Reason: "got " + strconv.Quote(v) + `, want one that starts with a digit, '.' or '+', e.g. "17.1."`}
 		}
 	}
 	return nil
 }
 
 // enumError is the one message for a value outside an enumeration: it
-// quotes the value and lists every value GitLab accepts there.
+// quotes the value and lists every value GitLab accepts there ("want X"
+// when there is only one).
 func enumError[E ~string](field string, got E, allowed []E) error {
 	names := make([]string, len(allowed))
 	for i, a := range allowed {
 		names[i] = string(a)
 	}
-	return &ValidationError{Field: field, Reason: "got " + strconv.Quote(string(got)) + ", want one of " + strings.Join(names, ", ")}
+	want := "want one of " + strings.Join(names, ", ")
+	if len(names) == 1 {
+		want = "want " + names[0]
+	}
+	return &ValidationError{Field: field, Reason: "got " + strconv.Quote(string(got)) + ", " + want}
 }
 
 // ListRunnersOptions filters Runners.List and Runners.ListAll.
@@ -338,17 +343,18 @@ func requireToken(field, token string) error {
 	return nil
 }
 
-// DeleteByToken unregisters the runner that owns authToken. The token
-// travels in the JSON body; user credentials are not sent.
+// DeleteByToken unregisters the runner whose authentication token is
+// runnerToken. The token travels in the JSON body; user credentials are not
+// sent.
 //
 // GitLab API docs: https://docs.gitlab.com/api/runners/#delete-a-runner-by-authentication-token
 //
 //	DELETE /runners
-func (s *RunnersService) DeleteByToken(ctx context.Context, authToken string, opts ...RequestOption) (*Response, error) {
-	if err := requireToken("authToken", authToken); err != nil {
+func (s *RunnersService) DeleteByToken(ctx context.Context, runnerToken string, opts ...RequestOption) (*Response, error) {
+	if err := requireToken("runnerToken", runnerToken); err != nil {
 		return nil, err
 	}
-	return s.c().send(ctx, &request{method: http.MethodDelete, path: "runners", body: &tokenBody{Token: authToken}, noAuth: true, opts: opts}, nil)
+	return s.c().send(ctx, &request{method: http.MethodDelete, path: "runners", body: &tokenBody{Token: runnerToken}, noAuth: true, opts: opts}, nil)
 }
 
 // ListRunnerJobsOptions filters and pages Runners.ListJobs. Without OrderBy
@@ -399,7 +405,7 @@ func (o *ListRunnerJobsOptions) validate() error {
 	}
 	keyset := o.keyset()
 	if keyset && o.Sort != nil && *o.Sort != SortDesc {
-		return &ValidationError{Field: owner + ".Sort", Reason: `keyset pagination supports only "desc"`}
+		return &ValidationError{Field: owner + ".Sort", Reason: "got " + strconv.Quote(string(*o.Sort)) + ", want desc (keyset pagination supports only desc)"}
 	}
 	if keyset && o.Page != 0 {
 		return &ValidationError{Field: owner + ".Page", Reason: "is not used with keyset pagination; use Cursor"}
@@ -456,6 +462,10 @@ type ListRunnerProjectsOptions struct {
 // ListProjects lists the projects a runner is assigned to that the caller
 // may see; newest servers only (older ones answer 404).
 //
+// GitLab's API documentation has no section for this endpoint (it is in
+// GitLab's OpenAPI description and lib/api/ci/runners.rb); the link is the
+// Runners API page.
+//
 // GitLab API docs: https://docs.gitlab.com/api/runners/
 //
 //	GET /runners/:id/projects
@@ -476,17 +486,21 @@ func (s *RunnersService) ListProjects(ctx context.Context, id int64, opt *ListRu
 // authentication token and the manager's system ID, both sent in the JSON
 // body; user credentials are not sent. Newest servers only.
 //
+// GitLab's API documentation has no section for this endpoint (it is in
+// GitLab's OpenAPI description and lib/api/ci/runner.rb); the link is the
+// Runners API page.
+//
 // GitLab API docs: https://docs.gitlab.com/api/runners/
 //
 //	DELETE /runners/managers
-func (s *RunnersService) DeleteManager(ctx context.Context, authToken, systemID string, opts ...RequestOption) (*Response, error) {
-	if err := requireToken("authToken", authToken); err != nil {
+func (s *RunnersService) DeleteManager(ctx context.Context, runnerToken, systemID string, opts ...RequestOption) (*Response, error) {
+	if err := requireToken("runnerToken", runnerToken); err != nil {
 		return nil, err
 	}
 	if systemID == "" {
 		return nil, &ValidationError{Field: "systemID", Reason: "is empty"}
 	}
-	body := &tokenBody{Token: authToken, SystemID: systemID}
+	body := &tokenBody{Token: runnerToken, SystemID: systemID}
 	return s.c().send(ctx, &request{method: http.MethodDelete, path: "runners/managers", body: body, noAuth: true, opts: opts}, nil)
 }
 
@@ -799,17 +813,17 @@ func (s *RunnersService) ResetAuthenticationToken(ctx context.Context, id int64,
 }
 
 // ResetAuthenticationTokenWithToken replaces a runner's authentication
-// token, authenticating with the current one, which travels in the JSON
-// body; user credentials are not sent.
+// token, authenticating with the current one, runnerToken, which travels in
+// the JSON body; user credentials are not sent.
 //
 // GitLab API docs: https://docs.gitlab.com/api/runners/#reset-runners-authentication-token-by-using-the-current-token
 //
 //	POST /runners/reset_authentication_token
-func (s *RunnersService) ResetAuthenticationTokenWithToken(ctx context.Context, currentToken string, opts ...RequestOption) (*TokenWithExpiry, *Response, error) {
-	if err := requireToken("currentToken", currentToken); err != nil {
+func (s *RunnersService) ResetAuthenticationTokenWithToken(ctx context.Context, runnerToken string, opts ...RequestOption) (*TokenWithExpiry, *Response, error) {
+	if err := requireToken("runnerToken", runnerToken); err != nil {
 		return nil, nil, err
 	}
-	return doJSON[*TokenWithExpiry](ctx, s.c(), &request{method: http.MethodPost, path: "runners/reset_authentication_token", body: &tokenBody{Token: currentToken}, noAuth: true, opts: opts})
+	return doJSON[*TokenWithExpiry](ctx, s.c(), &request{method: http.MethodPost, path: "runners/reset_authentication_token", body: &tokenBody{Token: runnerToken}, noAuth: true, opts: opts})
 }
 
 // ResetInstanceRegistrationToken resets the instance's runner registration token (administrators).

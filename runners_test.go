@@ -906,16 +906,16 @@ func TestRunnersValidation(t *testing.T) {
 		{"DiscoverJobRouter empty token", "runnerToken", func(ctx context.Context, r *RunnersService) error {
 			return first(r.DiscoverJobRouter(ctx, ""))
 		}},
-		{"DeleteByToken empty token", "authToken", func(ctx context.Context, r *RunnersService) error {
+		{"DeleteByToken empty token", "runnerToken", func(ctx context.Context, r *RunnersService) error {
 			return only(r.DeleteByToken(ctx, ""))
 		}},
-		{"DeleteManager empty token", "authToken", func(ctx context.Context, r *RunnersService) error {
+		{"DeleteManager empty token", "runnerToken", func(ctx context.Context, r *RunnersService) error {
 			return only(r.DeleteManager(ctx, "", "s_1"))
 		}},
 		{"DeleteManager empty system ID", "systemID", func(ctx context.Context, r *RunnersService) error {
 			return only(r.DeleteManager(ctx, "glrt-abcdefghijkl", ""))
 		}},
-		{"ResetAuthenticationTokenWithToken empty token", "currentToken", func(ctx context.Context, r *RunnersService) error {
+		{"ResetAuthenticationTokenWithToken empty token", "runnerToken", func(ctx context.Context, r *RunnersService) error {
 			return first(r.ResetAuthenticationTokenWithToken(ctx, ""))
 		}},
 

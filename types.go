@@ -573,7 +573,7 @@ func (r *RunnerRegistration) UnmarshalJSON(b []byte) error {
 	*r = RunnerRegistration(v.plain)
 	id, err := flexibleInt(v.ID)
 	if err != nil {
-		return fmt.Errorf("runnerapi: runner registration id: %w", err)
+		return fmt.Errorf("runner registration id: %w", err)
 	}
 	r.ID = id
 	return nil

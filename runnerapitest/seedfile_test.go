@@ -31,7 +31,7 @@ func TestLoadSeedExample(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, all, 6)
 	assert.Equal(t, runnerapi.RunnerStatusOnline, all[0].Status)
-	assert.Equal(t, runnerapi.RunnerStatus("paused"), all[1].Status)
+	assert.Equal(t, runnerapi.RunnerStatusPaused, all[1].Status)
 	assert.Equal(t, runnerapi.RunnerStatusStale, all[4].Status, "the group runner was last contacted 200 h ago")
 
 	// The fixed runner token works for runner-token endpoints.

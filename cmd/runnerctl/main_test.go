@@ -296,3 +296,23 @@ func TestHelpExitsZero(t *testing.T) {
 	assert.Equal(t, exitOK, run(context.Background(), []string{"-demo", "prune", "-h"}, &out, &errb, func(string) string { return "" }, false))
 	assert.Contains(t, errb.String(), "-older-than")
 }
+
+// TestUsageErrorsNameTheAllowedValues: a bad filter value is answered with
+// the values that are allowed, like the SDK's own validation errors.
+func TestUsageErrorsNameTheAllowedValues(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"inventory", "-status", "asleep"}, `-status: "asleep" is not one of online, offline, stale, never_contacted, paused`},
+		{[]string{"inventory", "-type", "shared"}, `-type: "shared" is not one of instance_type, group_type, project_type`},
+		{[]string{"inventory", "-paused", "maybe"}, `-paused: "maybe" is not true or false`},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			r := runDemo(t, nil, tt.args...)
+			assert.Equal(t, exitUsage, r.code)
+			assert.Contains(t, r.stderr, tt.want)
+		})
+	}
+}

@@ -193,7 +193,7 @@ type filterFlags struct {
 func (ff *filterFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&ff.types, "type", "", "runner types, comma-separated: instance_type, group_type, project_type")
 	fs.StringVar(&ff.tags, "tag", "", "tags the runners must all have, comma-separated")
-	fs.StringVar(&ff.status, "status", "", "online, offline, stale or never_contacted")
+	fs.StringVar(&ff.status, "status", "", "online, offline, stale, never_contacted or paused")
 	fs.StringVar(&ff.paused, "paused", "", "true: only paused runners; false: only active ones")
 }
 
@@ -202,14 +202,14 @@ func (ff *filterFlags) filter(owned bool) (fleet.Filter, error) {
 	for _, t := range split(ff.types) {
 		typ := runnerapi.RunnerType(t)
 		if !typ.Valid() {
-			return fl, usagef("-type: %q is not instance_type, group_type or project_type", t)
+			return fl, usagef("-type: %q is not one of instance_type, group_type, project_type", t)
 		}
 		fl.Types = append(fl.Types, typ)
 	}
 	if ff.status != "" {
 		st := runnerapi.RunnerStatus(ff.status)
 		if !st.Valid() {
-			return fl, usagef("-status: %q is not a runner status", ff.status)
+			return fl, usagef("-status: %q is not one of online, offline, stale, never_contacted, paused", ff.status)
 		}
 		fl.Status = &st
 	}
