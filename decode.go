@@ -153,7 +153,7 @@ var (
 	errNullBody    = errors.New("body is null, expected an object")
 	errNullElement = errors.New("list holds a null element")
 	// errNotVerification: a Runners.Verify answer of none of the known shapes.
-	errNotVerification = errors.New(`expected a JSON object, 200 or "200"`)
+	errNotVerification = errors.New(`expected a JSON object with the runner's id, 200 or "200"`)
 )
 
 // decode decodes a settled success body into v: exactly one JSON value,

@@ -308,6 +308,9 @@ func TestVerifyAcceptsOnlyTheKnownAnswers(t *testing.T) {
 		{"truncated object", 200, "application/json", `{"id":3,`, false, false},
 		{"object with trailing data", 200, "application/json", `{"id":3} {}`, false, false},
 		{"true", 200, "application/json", "true", false, false},
+		{"empty object", 200, "application/json", "{}", false, false},
+		{"object of a proxy", 200, "application/json", `{"message":"sign in"}`, false, false},
+		{"object with id 0", 200, "application/json", `{"id":0,"token":"glrt-verified-token-123"}`, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -772,8 +772,10 @@ type VerifyRunnerOptions struct {
 }
 
 // Verify checks a runner's authentication token; an invalid token is 403
-// (ErrForbidden). Accepts both the JSON answer of current GitLab and the
-// plain-text "200" of old servers. User credentials are not sent.
+// (ErrForbidden). Accepts exactly the JSON answer of current GitLab (an
+// object naming the runner's id) and the plain-text "200" of old servers;
+// any other answer (a login page, "OK", an object without the id) is a
+// *DecodeError. User credentials are not sent.
 //
 // GitLab API docs: https://docs.gitlab.com/api/runners/#verify-authentication-for-a-registered-runner
 //

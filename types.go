@@ -612,7 +612,7 @@ type RunnerVerification struct {
 }
 
 // decodeRawBody accepts exactly the answers a server gives to a valid
-// token: current GitLab's JSON object, or old servers' bare 200 (as a number
+// token: current GitLab's JSON object with the runner's id, or old servers' bare 200 (as a number
 // or a JSON string, or an empty body with status 200), which set Legacy.
 // Anything else (an SSO login page, "OK", null, an empty 201) is an error.
 func (v *RunnerVerification) decodeRawBody(status int, b []byte) error {
@@ -624,7 +624,17 @@ func (v *RunnerVerification) decodeRawBody(status int, b []byte) error {
 	case len(b) == 0:
 		return errEmptyBody
 	case b[0] == '{':
-		return json.Unmarshal(b, v)
+		var got RunnerVerification
+		if err := json.Unmarshal(b, &got); err != nil {
+			return err
+		}
+		if got.ID <= 0 {
+			// GitLab's answer names the runner; an object without its id
+			// is someone else's (a proxy's or a login page's JSON).
+			return errNotVerification
+		}
+		*v = got
+		return nil
 	}
 	if s := string(b); s == "200" || s == `"200"` {
 		*v = RunnerVerification{Legacy: true}
