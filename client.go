@@ -205,8 +205,12 @@ func normalizeBaseURL(raw string) (*url.URL, error) {
 	return u, nil
 }
 
-// BaseURL returns a copy of the API root the client sends requests to, ending in "/api/v4/".
+// BaseURL returns a copy of the API root the client sends requests to, ending
+// in "/api/v4/"; nil for a Client not made by NewClient.
 func (c *Client) BaseURL() *url.URL {
+	if c == nil || c.base == "" {
+		return nil // not made by NewClient
+	}
 	u, _ := url.Parse(c.base) // parsed from a *url.URL's String, so it parses
 	return u
 }

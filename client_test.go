@@ -981,3 +981,14 @@ func TestNewClientFromEnvNamesTheVariable(t *testing.T) {
 	assert.Equal(t, "GITLAB_TOKEN", ve.Field)
 	assert.NotContains(t, err.Error(), "glpat-from-env")
 }
+
+// TestBaseURLOfAnUnusableClient: BaseURL of a nil or zero Client is nil, not
+// a panic, like every method of an uninitialised client fails softly.
+func TestBaseURLOfAnUnusableClient(t *testing.T) {
+	var nilClient *Client
+	assert.NotPanics(t, func() { assert.Nil(t, nilClient.BaseURL()) })
+	assert.Nil(t, (&Client{}).BaseURL())
+	c, err := NewClient("https://gitlab.example.com")
+	require.NoError(t, err)
+	assert.Equal(t, "https://gitlab.example.com/api/v4/", c.BaseURL().String())
+}

@@ -14,7 +14,8 @@ import (
 // Each <Method>Iter twin takes the arguments of <Method> and returns an
 // iter.Seq2 that yields every item of every page in server order:
 //
-//	for r, err := range client.Runners.ListAllIter(ctx, &runnerapi.ListRunnersOptions{Type: runnerapi.Ptr(runnerapi.RunnerTypeInstance)}) {
+//	opt := &runnerapi.ListRunnersOptions{RunnerFilter: runnerapi.RunnerFilter{Type: runnerapi.Ptr(runnerapi.RunnerTypeInstance)}}
+//	for r, err := range client.Runners.ListAllIter(ctx, opt) {
 //		if err != nil {
 //			return err // the iteration ends after an error
 //		}
@@ -33,8 +34,8 @@ import (
 // caller's options are never modified. Breaking out of the loop stops
 // fetching; a cancelled context ends the iteration with the context's error.
 // The trailing options are IterOptions: any RequestOption (applied to every
-// page request) and WithPagePrefetch. They are read once, when the loop
-// starts.
+// page request), WithPagePrefetch and WithPageResponse. They are read once,
+// when the loop starts.
 //
 // A server that cannot be followed ends the iteration with
 // ErrInvalidResponse, after the items that came before: an X-Next-Page that

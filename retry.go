@@ -428,8 +428,6 @@ func (c *Client) newRetryClient() *retryablehttp.Client {
 	return &retryablehttp.Client{
 		HTTPClient:   c.httpClient,
 		Logger:       nil, // retryablehttp's own log lines are replaced by the hooks below
-		RetryWaitMin: c.policy.waitMin,
-		RetryWaitMax: c.policy.waitMax,
 		RetryMax:     c.policy.retries,
 		CheckRetry:   c.checkRetry,
 		Backoff:      func(time.Duration, time.Duration, int, *http.Response) time.Duration { return 0 },
